@@ -1,0 +1,83 @@
+/**
+ * Problems in a spec are values, not exceptions: every stage returns the issues it found, and only the
+ * API edges (`loadGraph`, the CLI) turn them into a thrown {@link SpecError}.
+ */
+
+export type IssueCode =
+  | "parse_error"
+  | "invalid_spec"
+  | "invalid_params"
+  | "unknown_ref"
+  | "duplicate_id"
+  | "cycle"
+  | "shape_mismatch"
+  | "unknown_op"
+  | "limit_exceeded"
+  | "block_error"
+  | "unused_node";
+
+export type Severity = "error" | "warning";
+
+/** A location in the spec document: object keys and array indices from the root. */
+export type SpecPath = readonly (string | number)[];
+
+export interface SpecIssue {
+  code: IssueCode;
+  severity: Severity;
+  path: SpecPath;
+  /** 1-based line and column, present when the spec came from text. */
+  line?: number;
+  column?: number;
+  /** The node the issue is about, when there is one. */
+  nodeId?: string;
+  message: string;
+  expected?: string;
+  received?: string;
+  hint?: string;
+}
+
+/** What a stage returns: either its value or every issue it found. Warnings ride along with success. */
+export type Result<T> = ({ ok: true; warnings: SpecIssue[] } & T) | { ok: false; issues: SpecIssue[] };
+
+export function issue(
+  code: IssueCode,
+  path: SpecPath,
+  message: string,
+  extra: Partial<Omit<SpecIssue, "code" | "path" | "message">> = {},
+): SpecIssue {
+  return { code, severity: code === "unused_node" ? "warning" : "error", path, message, ...extra };
+}
+
+export function isError(i: SpecIssue): boolean {
+  return i.severity === "error";
+}
+
+/** Thrown only at API edges; carries every issue so callers can still act on each one. */
+export class SpecError extends Error {
+  override readonly name = "SpecError";
+  readonly issues: readonly SpecIssue[];
+
+  constructor(issues: readonly SpecIssue[], source?: string) {
+    const errors = issues.filter(isError);
+    const shown = errors.length > 0 ? errors : issues;
+    const first = shown[0];
+    const more = shown.length > 1 ? ` (and ${shown.length - 1} more)` : "";
+    super(first ? `${formatIssue(first, source)}${more}` : "invalid spec");
+    this.issues = issues;
+  }
+}
+
+export function formatPath(path: SpecPath): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
+  return out;
+}
+
+/** `file:line:col  code  message` plus the hint on its own line, as `fusegraph check` prints it. */
+export function formatIssue(i: SpecIssue, source = "<spec>"): string {
+  const where =
+    i.line !== undefined ? `${source}:${i.line}:${i.column ?? 1}` : `${source}:${formatPath(i.path)}`;
+  const sev = i.severity === "warning" ? "warning " : "";
+  const head = `${where}  ${sev}${i.code}  ${i.message}`;
+  return i.hint ? `${head}\n    hint: ${i.hint}` : head;
+}

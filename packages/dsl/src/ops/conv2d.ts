@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { type CostArgs, defineOp } from "../define-op.js";
+import { formatShape } from "../shape.js";
+import { padding, pair, toPair, window2d } from "./common.js";
+
+const params = z.strictObject({
+  filters: z.number().int().positive(),
+  kernelSize: pair,
+  strides: pair.default(1),
+  padding: padding.default("valid"),
+  dilation: pair.default(1),
+  groups: z.number().int().positive().default(1),
+  useBias: z.boolean().default(true),
+});
+export type Conv2dParams = z.infer<typeof params>;
+
+function convMacs({ inputs: [x], params: p, output: [oh = 0, ow = 0] }: CostArgs<Conv2dParams>): number {
+  const [kh, kw] = toPair(p.kernelSize);
+  return oh * ow * p.filters * kh * kw * ((x?.[2] ?? 0) / p.groups);
+}
+
+/**
+ * 2-D convolution, channels last. Input [H, W, C] -> [H', W', filters] with H' from `padding`
+ * (TF's `same`/`valid` rule, or explicit pads), `strides` and `dilation`; `groups` splits channels
+ * (groups = C is depthwise). Params: kh*kw*(C/groups)*filters (+ filters with bias).
+ * MACs: H'*W'*filters*kh*kw*C/groups.
+ */
+export const conv2d = defineOp({
+  kind: "conv2d",
+  category: "primitive",
+  doc: "2-D convolution, channels last: [H,W,C] -> [H',W',filters]; params kh*kw*C/groups*filters (+filters); MACs H'*W'*filters*kh*kw*C/groups.",
+  params,
+  arity: 1,
+  inferShape([x], p, ctx) {
+    if (x?.length !== 3) {
+      ctx.issue("shape_mismatch", `conv2d needs a rank-3 input [H,W,C], received ${formatShape(x ?? [])}`, {
+        path: ["input"],
+        expected: "[H,W,C]",
+        received: formatShape(x ?? []),
+        hint: "flatten or reshape is not implied; feed an image-like tensor",
+      });
+      return undefined;
+    }
+    const [h, w, c] = x as [number, number, number];
+    if (c % p.groups !== 0 || p.filters % p.groups !== 0) {
+      ctx.issue(
+        "invalid_params",
+        `groups ${p.groups} must divide input channels ${c} and filters ${p.filters}`,
+        {
+          path: ["groups"],
+          expected: `a divisor of ${c} and ${p.filters}`,
+          received: String(p.groups),
+        },
+      );
+      return undefined;
+    }
+    const { outH, outW } = window2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
+    if (outH < 1 || outW < 1) {
+      const [kh, kw] = toPair(p.kernelSize);
+      ctx.issue("shape_mismatch", `conv2d window ${kh}x${kw} does not fit input ${formatShape(x)}`, {
+        path: ["kernelSize"],
+        expected: "an output of at least 1x1",
+        received: `${outH}x${outW}`,
+        hint: "use padding: same, a smaller kernel or a larger input",
+      });
+      return undefined;
+    }
+    return [outH, outW, p.filters];
+  },
+  weights({ inputs: [x], params: p }) {
+    const [kh, kw] = toPair(p.kernelSize);
+    const cin = (x?.[2] ?? 0) / p.groups;
+    const kernel = {
+      name: "kernel",
+      shape: [kh, kw, cin, p.filters],
+      trainable: true,
+      init: { kind: "glorotUniform", fanIn: kh * kw * cin, fanOut: kh * kw * p.filters },
+    } as const;
+    return p.useBias
+      ? [kernel, { name: "bias", shape: [p.filters], trainable: true, init: { kind: "zeros" } }]
+      : [kernel];
+  },
+  macs: convMacs,
+  flops(args) {
+    const [oh = 0, ow = 0, f = 0] = args.output;
+    return 2 * convMacs(args) + (args.params.useBias ? oh * ow * f : 0);
+  },
+});
