@@ -8,8 +8,18 @@ import { join } from "node:path";
 
 const dir = mkdtempSync(join(tmpdir(), "fusegraph-test-"));
 const report = join(dir, "vitest.json");
-const args = ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)];
-const run = spawnSync("npx", args, { stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" } });
+const args = [
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
+const run = spawnSync("npx", args, {
+  stdio: "inherit",
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+});
 
 let line = "tests: 0 passed, 0 failed";
 try {

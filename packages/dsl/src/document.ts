@@ -8,7 +8,9 @@ import { z } from "zod";
 
 /** Node ids and names: letters, digits, `_`, `-`, `.`, `/`; a letter or `_` first. */
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
-export const idSchema = z.string().regex(ID_PATTERN, "an id: a letter or _ first, then letters, digits, _ . - /");
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN, "an id: a letter or _ first, then letters, digits, _ . - /");
 
 const dim = z.number().int().positive();
 
