@@ -1,1 +1,20 @@
-export {};
+export { initWeights, type TensorData, type WeightMap } from "@fusegraph/dsl";
+export { ExecutionError, type ExecutionErrorCode } from "./errors.js";
+export {
+  type Compute,
+  type FusedActivation,
+  type Kernel,
+  type KernelArgs,
+  type KernelTable,
+  kernels,
+} from "./kernels.js";
+export { checkWeights, type Executor, type PrepareOptions, prepare } from "./prepare.js";
+export { tensor } from "./tensor.js";
+export {
+  BINARY_FILE,
+  loadWeights,
+  MANIFEST_FILE,
+  saveWeights,
+  type WeightEntry,
+  type WeightsManifest,
+} from "./weights-io.js";

@@ -1,1 +1,10 @@
-export {};
+export * from "./commands/check.js";
+export * from "./commands/inspect.js";
+export * from "./commands/main.js";
+export * from "./commands/schema.js";
+export * from "./context.js";
+export * from "./errors.js";
+export * from "./output.js";
+export * from "./program.js";
+export * from "./spec-analysis.js";
+export * from "./spec-input.js";

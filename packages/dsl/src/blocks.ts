@@ -1,5 +1,8 @@
-import type { SpecDocument } from "./document.js";
-import type { SpecIssue, SpecPath } from "./issues.js";
+import type { BlockSpec, NodeSpec, SpecDocument } from "./document.js";
+import { type ExprEnv, substitute } from "./expr.js";
+import { type IssueCode, issue, type SpecIssue, type SpecPath } from "./issues.js";
+import { LIMITS } from "./limits.js";
+import { didYouMeanText } from "./suggest.js";
 
 /** A node after block expansion: ids are full (`layer1.0/conv1`), params have `$` substitutions done. */
 export interface FlatNode {
@@ -28,33 +31,405 @@ export interface Expanded {
   aliases: Map<string, string>;
 }
 
+/** Param names a block may not declare: they are the loop variables or words of the expression language. */
+const RESERVED_PARAMS: ReadonlySet<string> = new Set(["i", "n", "true", "false", "min", "max"]);
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** One level of expansion: the top level, or one instance of a block. */
+interface Scope {
+  /** Prepended to local ids: "" at the top level, `layer1.0/` inside an instance. */
+  prefix: string;
+  /** The block being expanded, absent at the top level. */
+  block?: { name: string; locals: ReadonlySet<string>; inputs: readonly string[] };
+  env: ExprEnv;
+  via: SpecPath[];
+  scope: string[];
+  /** Blocks being expanded, outermost first: a repeat inside it is a cycle. */
+  stack: string[];
+}
+
+class LimitReached {}
+
 /**
- * Expands `use:` nodes into flat nodes. SCAFFOLD: handles documents without blocks only; replaced by
- * the full expansion (params, `${expr}`, repeat, if, nesting).
+ * Expands `use:` nodes into flat nodes: binds block params (`with`, defaults, `$i`, `$n`), substitutes
+ * `$name` and `${expr}` in params, chains `repeat` instances, and drops nodes whose `if:` is false.
+ * Ids: `<use>/<local>`, or `<use>.<k>/<local>` when `repeat` is above 1; nested uses nest ids.
+ * Inside a block, refs name only the block's own nodes and inputs. `with` values are evaluated per
+ * instance against the enclosing scope's params plus the instance's own `i` and `n`.
+ * The total of nodes and aliases is bounded by {@link LIMITS.maxNodes}.
  */
 export function expandBlocks(doc: SpecDocument, report: (issue: SpecIssue) => void): Expanded {
-  const nodes: FlatNode[] = [];
-  for (const [id, n] of Object.entries(doc.nodes)) {
-    const { op, merge, use, input, inputs, if: _if, with: _with, repeat: _repeat, ...params } = n;
-    if (use !== undefined) {
-      report({
-        code: "block_error",
-        severity: "error",
-        path: ["nodes", id, "use"],
-        message: "blocks are not expanded yet",
-      });
-      continue;
+  return new Expander(doc, report).run();
+}
+
+class Expander {
+  private readonly nodes: FlatNode[] = [];
+  private readonly aliases = new Map<string, string>();
+  private readonly ids = new Set<string>();
+  private readonly reported = new Set<string>();
+  private readonly badBlocks = new Set<string>();
+  private readonly blocks: ReadonlyMap<string, BlockSpec>;
+  private count = 0;
+
+  constructor(
+    private readonly doc: SpecDocument,
+    private readonly sink: (issue: SpecIssue) => void,
+  ) {
+    this.blocks = new Map(Object.entries(doc.blocks ?? {}));
+  }
+
+  run(): Expanded {
+    for (const [name, spec] of this.blocks) this.checkBlock(name, spec);
+    const top: Scope = { prefix: "", env: new Map(), via: [], scope: [], stack: [] };
+    try {
+      this.expandNodes(this.doc.nodes, ["nodes"], top);
+    } catch (e) {
+      if (!(e instanceof LimitReached)) throw e;
     }
-    nodes.push({
+    return { nodes: this.nodes, aliases: this.aliases };
+  }
+
+  /** A block's issues repeat in every instance; each path is reported once. */
+  private report(code: IssueCode, path: SpecPath, message: string, extra: Partial<SpecIssue> = {}): void {
+    this.reportIssue(issue(code, path, message, extra));
+  }
+
+  private reportIssue(i: SpecIssue): void {
+    const key = `${i.code}|${JSON.stringify(i.path)}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.sink(i);
+  }
+
+  private checkBlock(name: string, spec: BlockSpec): void {
+    const at: SpecPath = ["blocks", name];
+    let ok = true;
+    const bad = (path: SpecPath, message: string, hint?: string) => {
+      ok = false;
+      this.report("block_error", path, `block "${name}": ${message}`, hint === undefined ? {} : { hint });
+    };
+    for (const p of Object.keys(spec.params)) {
+      if (!PARAM_NAME.test(p)) {
+        bad([...at, "params", p], `param "${p}" is not a name`, "use letters, digits and _ (a letter first)");
+      } else if (RESERVED_PARAMS.has(p)) {
+        bad([...at, "params", p], `param "${p}" is reserved`, "i and n are the instance index and count");
+      }
+    }
+    spec.inputs.forEach((input, j) => {
+      if (spec.inputs.indexOf(input) !== j) bad([...at, "inputs", j], `input "${input}" is listed twice`);
+      else if (Object.hasOwn(spec.nodes, input)) {
+        bad(
+          [...at, "inputs", j],
+          `input "${input}" is also the name of one of its nodes`,
+          "rename one of them",
+        );
+      }
+    });
+    if (!Object.hasOwn(spec.nodes, spec.output) && !spec.inputs.includes(spec.output)) {
+      bad(
+        [...at, "output"],
+        `output "${spec.output}" is not one of its nodes.${didYouMeanText(spec.output, Object.keys(spec.nodes))}`,
+      );
+    }
+    if (!ok) this.badBlocks.add(name);
+  }
+
+  /** Counts one node or alias against the expansion limit. */
+  private take(path: SpecPath): void {
+    if (++this.count <= LIMITS.maxNodes) return;
+    this.report(
+      "limit_exceeded",
+      path,
+      `block expansion makes more than ${LIMITS.maxNodes.toLocaleString("en")} nodes`,
+      { hint: "lower `repeat` or the nesting of blocks" },
+    );
+    throw new LimitReached();
+  }
+
+  private claim(id: string, path: SpecPath): boolean {
+    this.take(path);
+    if (!this.ids.has(id)) {
+      this.ids.add(id);
+      return true;
+    }
+    this.report("duplicate_id", path, `id "${id}" is made twice by block expansion`, {
+      nodeId: id,
+      hint: "rename the node or the use: instance ids are <use>.<k> and node ids <use>/<local>",
+    });
+    return false;
+  }
+
+  private alias(id: string, target: string, path: SpecPath): void {
+    if (this.claim(id, path)) this.aliases.set(id, target);
+  }
+
+  private expandNodes(nodes: Record<string, NodeSpec>, base: SpecPath, scope: Scope): void {
+    for (const [local, node] of Object.entries(nodes)) this.expandNode(local, node, [...base, local], scope);
+  }
+
+  private expandNode(local: string, node: NodeSpec, path: SpecPath, scope: Scope): void {
+    const { op, merge, use, input, inputs, if: cond, with: args, repeat, ...params } = node;
+    const id = scope.prefix + local;
+    const refs = inputs ?? (input !== undefined ? [input] : []);
+    const resolved = refs.map((r, j) => this.resolve(r, scope, path, inputs ? ["inputs", j] : ["input"]));
+
+    if (cond !== undefined && !this.condition(cond, scope, [...path, "if"], id)) {
+      const first = resolved[0];
+      if (refs.length === 0) {
+        this.report(
+          "block_error",
+          [...path, "if"],
+          `node "${id}" is skipped but has no input to stand for it`,
+          {
+            nodeId: id,
+            hint: "a skipped node passes its first input through; give it one",
+          },
+        );
+      } else if (first !== undefined) this.alias(id, first, path);
+      return;
+    }
+    if (use !== undefined) {
+      if (op !== undefined || merge !== undefined) {
+        this.report(
+          "block_error",
+          [...path, "use"],
+          `node "${id}" has both use: and ${op ? "op" : "merge"}:`,
+          {
+            nodeId: id,
+            hint: "a node is an op, a merge, or a use of a block",
+          },
+        );
+        return;
+      }
+      this.expandUse(local, use, node, resolved, path, scope);
+      return;
+    }
+    for (const [field, v] of [
+      ["with", args],
+      ["repeat", repeat],
+    ] as const) {
+      if (v !== undefined) {
+        this.report("block_error", [...path, field], `node "${id}": ${field} applies only to use: nodes`, {
+          nodeId: id,
+        });
+      }
+    }
+    if (resolved.some((r) => r === undefined)) return;
+    const site = { path, nodeId: id, report: (i: SpecIssue) => this.reportIssue(i) };
+    if (!this.claim(id, path)) return;
+    this.nodes.push({
       id,
       category: merge !== undefined ? "merge" : "op",
       kind: merge ?? op ?? "",
-      inputs: inputs ?? (input !== undefined ? [input] : []),
-      params,
-      path: ["nodes", id],
-      via: [],
-      scope: [],
+      inputs: resolved as string[],
+      params: substitute(params, scope.env, site) as Record<string, unknown>,
+      path,
+      via: scope.via,
+      scope: scope.scope,
     });
   }
-  return { nodes, aliases: new Map() };
+
+  /** Inside a block a ref names one of its nodes or inputs; at the top level refs stay as written. */
+  private resolve(ref: string, scope: Scope, node: SpecPath, field: SpecPath): string | undefined {
+    const b = scope.block;
+    if (!b || b.locals.has(ref) || b.inputs.includes(ref)) return scope.prefix + ref;
+    const path = [...node, ...field];
+    const known = [...b.inputs, ...b.locals];
+    this.report(
+      "unknown_ref",
+      path,
+      `block "${b.name}": "${ref}" is not one of its nodes or inputs (${known.join(", ")}).${didYouMeanText(ref, known)}`,
+      { received: ref, hint: "a block sees only its own nodes; pass outside tensors in through its inputs" },
+    );
+    return undefined;
+  }
+
+  private condition(v: boolean | string, scope: Scope, path: SpecPath, id: string): boolean {
+    if (typeof v === "boolean") return v;
+    const r = substitute(v, scope.env, { path, nodeId: id, report: (i) => this.reportIssue(i) });
+    if (typeof r === "boolean") return r;
+    if (r !== v) {
+      this.report(
+        "block_error",
+        path,
+        `node "${id}": if: must be true or false, received ${JSON.stringify(r)}`,
+        {
+          nodeId: id,
+          received: JSON.stringify(r),
+        },
+      );
+    } else if (!v.includes("$")) {
+      this.report("block_error", path, `node "${id}": if: must be true, false, $param or "\${expr}"`, {
+        nodeId: id,
+        received: v,
+      });
+    }
+    // NOTE: a broken condition keeps the node, so one mistake does not cascade into missing refs.
+    return true;
+  }
+
+  private repeatCount(v: number | string, scope: Scope, path: SpecPath, id: string): number | undefined {
+    const r =
+      typeof v === "number"
+        ? v
+        : substitute(v, scope.env, { path, nodeId: id, report: (i) => this.reportIssue(i) });
+    if (typeof r !== "number" || !Number.isInteger(r) || r < 1) {
+      if (r !== v || typeof v === "number" || !v.includes("$")) {
+        this.report(
+          "block_error",
+          path,
+          `use "${id}": repeat must be a positive integer, received ${JSON.stringify(r)}`,
+          {
+            nodeId: id,
+            received: JSON.stringify(r),
+          },
+        );
+      }
+      return undefined;
+    }
+    if (r > LIMITS.maxNodes) {
+      this.report(
+        "limit_exceeded",
+        path,
+        `use "${id}": repeat ${r} exceeds ${LIMITS.maxNodes.toLocaleString("en")}`,
+        {
+          nodeId: id,
+          received: String(r),
+        },
+      );
+      return undefined;
+    }
+    return r;
+  }
+
+  private expandUse(
+    local: string,
+    name: string,
+    node: NodeSpec,
+    fed: readonly (string | undefined)[],
+    path: SpecPath,
+    scope: Scope,
+  ): void {
+    const useId = scope.prefix + local;
+    const spec = this.blocks.get(name);
+    if (!spec) {
+      this.report(
+        "block_error",
+        [...path, "use"],
+        `use "${useId}": no block named "${name}".${didYouMeanText(name, this.blocks.keys())}`,
+        {
+          nodeId: useId,
+          received: name,
+          expected:
+            this.blocks.size > 0 ? [...this.blocks.keys()].join(" | ") : "a block defined under blocks:",
+        },
+      );
+      return;
+    }
+    if (scope.stack.includes(name)) {
+      this.report(
+        "block_error",
+        [...path, "use"],
+        `block "${name}" uses itself: ${[...scope.stack.slice(scope.stack.indexOf(name)), name].join(" → ")}`,
+        {
+          nodeId: useId,
+          hint: "blocks may nest but not recurse; use repeat to chain copies",
+        },
+      );
+      return;
+    }
+    if (scope.stack.length >= LIMITS.maxDepth) {
+      this.report(
+        "limit_exceeded",
+        [...path, "use"],
+        `use "${useId}": blocks nest deeper than ${LIMITS.maxDepth}`,
+        {
+          nodeId: useId,
+        },
+      );
+      return;
+    }
+    if (this.badBlocks.has(name)) return; // already reported at the definition
+    let ok = true;
+    const err = (p: SpecPath, message: string, extra: Partial<SpecIssue> = {}) => {
+      ok = false;
+      this.report("block_error", p, `use "${useId}" of block "${name}": ${message}`, {
+        nodeId: useId,
+        ...extra,
+      });
+    };
+    if (fed.length !== spec.inputs.length) {
+      const p = node.inputs !== undefined ? "inputs" : node.input !== undefined ? "input" : undefined;
+      err(
+        p === undefined ? path : [...path, p],
+        `takes ${spec.inputs.length} input(s) (${spec.inputs.join(", ")}), received ${fed.length}`,
+        {
+          expected: String(spec.inputs.length),
+          received: String(fed.length),
+          hint:
+            spec.inputs.length === 1
+              ? "give it `input: <id>`"
+              : `give it \`inputs: [${spec.inputs.join(", ")}]\``,
+        },
+      );
+    }
+    const args = node.with ?? {};
+    const paramNames = Object.keys(spec.params);
+    for (const k of Object.keys(args)) {
+      if (!Object.hasOwn(spec.params, k)) {
+        err([...path, "with", k], `it has no param "${k}".${didYouMeanText(k, paramNames)}`, {
+          expected: paramNames.length > 0 ? paramNames.join(" | ") : "no params",
+          received: k,
+        });
+      }
+    }
+    const missing = paramNames.filter((p) => spec.params[p] === null && (args[p] ?? null) === null);
+    if (missing.length > 0) {
+      err(
+        node.with ? [...path, "with"] : path,
+        `missing required param${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+        {
+          expected: missing.join(", "),
+          hint: `add with: { ${missing.map((m) => `${m}: …`).join(", ")} }`,
+        },
+      );
+    }
+    const n =
+      node.repeat === undefined ? 1 : this.repeatCount(node.repeat, scope, [...path, "repeat"], useId);
+    if (!ok || n === undefined || fed.some((f) => f === undefined)) return;
+
+    const locals = new Set(Object.keys(spec.nodes));
+    const inner = { name, locals, inputs: spec.inputs };
+    let prev: string | undefined;
+    for (let k = 0; k < n; k++) {
+      const instance = n > 1 ? `${useId}.${k}` : useId;
+      const prefix = `${instance}/`;
+      const argEnv = new Map(scope.env).set("i", k).set("n", n);
+      const env = new Map<string, unknown>();
+      for (const p of paramNames) {
+        const given = args[p];
+        const site = {
+          path: [...path, "with", p],
+          nodeId: instance,
+          report: (i: SpecIssue) => this.reportIssue(i),
+        };
+        env.set(p, given === undefined || given === null ? spec.params[p] : substitute(given, argEnv, site));
+      }
+      env.set("i", k).set("n", n);
+      spec.inputs.forEach((input, j) => {
+        this.alias(prefix + input, j === 0 && prev !== undefined ? prev : (fed[j] as string), path);
+      });
+      this.expandNodes(spec.nodes, ["blocks", name, "nodes"], {
+        prefix,
+        block: inner,
+        env,
+        via: [...scope.via, path],
+        scope: [...scope.scope, instance],
+        stack: [...scope.stack, name],
+      });
+      prev = prefix + spec.output;
+      if (n > 1) this.alias(instance, prev, path);
+    }
+    this.alias(useId, prev as string, path);
+  }
 }

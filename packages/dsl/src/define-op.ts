@@ -73,14 +73,19 @@ export type Arity = number | "variadic" | { min: number; max: number };
 
 export type OpCategory = "primitive" | "merge";
 
-export interface OpDef<K extends string = string, P = unknown, C extends OpCategory = OpCategory> {
+export interface OpDef<
+  K extends string = string,
+  P = unknown,
+  C extends OpCategory = OpCategory,
+  S extends z.ZodType = z.ZodType<P, unknown>,
+> {
   kind: K;
   /** `merge` ops are written `merge: <kind>` in specs; the rest `op: <kind>`. */
   category: C;
   /** TSDoc-grade summary: shape, cost formula, source paper. Shown by the CLI and the JSON Schema. */
   doc: string;
   /** The node's own fields (everything but `op`/`merge`/`input`/`inputs`), with defaults applied. */
-  params: z.ZodType<P>;
+  params: S;
   arity: Arity;
   /** Param fields that name other nodes (e.g. crop's `like`); they become extra inputs after the data inputs. */
   refs?: (params: P) => readonly string[];
@@ -95,9 +100,13 @@ export interface OpDef<K extends string = string, P = unknown, C extends OpCateg
   expand?(node: { id: string; inputs: readonly string[] }, params: P, inputs: readonly Shape[]): Expansion;
 }
 
-export function defineOp<K extends string, P, C extends OpCategory>(def: OpDef<K, P, C>): OpDef<K, P, C> {
+export function defineOp<K extends string, C extends OpCategory, S extends z.ZodType>(
+  def: OpDef<K, z.output<S>, C, S>,
+): OpDef<K, z.output<S>, C, S> {
   return def;
 }
 
 /** Parameters of an op definition. */
-export type ParamsOf<D> = D extends OpDef<string, infer P, OpCategory> ? P : never;
+export type ParamsOf<D> = D extends { params: infer S extends z.ZodType } ? z.output<S> : never;
+/** What a user may write for an op's params (defaults optional). */
+export type ParamsInputOf<D> = D extends { params: infer S extends z.ZodType } ? z.input<S> : never;

@@ -45,6 +45,8 @@ export const blockSchema = z.strictObject({
 export type BlockSpec = z.infer<typeof blockSchema>;
 
 export const documentSchema = z.strictObject({
+  /** Editors' link to the JSON Schema (`fusegraph schema`); ignored otherwise. */
+  $schema: z.string().optional(),
   fusegraph: z.literal(1),
   name: z.string().min(1),
   doc: z.string().optional(),

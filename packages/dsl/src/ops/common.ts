@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { OpCategory, OpContext, WeightSpec } from "../define-op.js";
+import { formatShape, numel, type Shape, sameShape } from "../shape.js";
 
 /** An int, or a pair [h, w]; a single int means the same value on both spatial axes. */
 export const pair = z.union([
@@ -11,12 +13,8 @@ export function toPair(p: Pair): [number, number] {
   return typeof p === "number" ? [p, p] : [p[0], p[1]];
 }
 
-/**
- * Spatial padding: `same` (TF's rule, extra pixel at the end), `valid`, or explicit
- * `[top, bottom, left, right]` (or one int for all four).
- */
-export const padding = z.union([
-  z.enum(["same", "valid"]),
+/** Explicit spatial pads `[top, bottom, left, right]`, or one int for all four. */
+export const explicitPads = z.union([
   z.number().int().nonnegative(),
   z.tuple([
     z.number().int().nonnegative(),
@@ -25,6 +23,13 @@ export const padding = z.union([
     z.number().int().nonnegative(),
   ]),
 ]);
+export type ExplicitPads = z.infer<typeof explicitPads>;
+
+/**
+ * Spatial padding: `same` (TF's rule, extra pixel at the end), `valid`, or explicit
+ * `[top, bottom, left, right]` (or one int for all four).
+ */
+export const padding = z.union([z.enum(["same", "valid"]), explicitPads]);
 export type Padding = z.infer<typeof padding>;
 
 export interface Pads {
@@ -34,8 +39,72 @@ export interface Pads {
   right: number;
 }
 
-/** Output size and pads along one axis; one rule shared by conv, pooling and every backend. */
+export function toPads(p: ExplicitPads): Pads {
+  const [top, bottom, left, right] = typeof p === "number" ? [p, p, p, p] : p;
+  return { top, bottom, left, right };
+}
+
+/**
+ * Output size and pads along one axis; one rule shared by conv, pooling and every backend.
+ * `ceilMode` (ONNX/PyTorch) keeps a last partial window as long as it starts inside the input or its
+ * left padding; `same` ignores it (ONNX's auto_pad does too). With ceilMode, `after` stays the declared
+ * pad: window positions past the padded input are simply absent (never counted by avgPool).
+ */
 export function windowAxis(
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  pad: "same" | "valid" | [number, number],
+  ceilMode = false,
+): { out: number; before: number; after: number } {
+  const eff = (kernel - 1) * dilation + 1;
+  if (pad === "same") {
+    const out = Math.ceil(size / stride);
+    const total = Math.max(0, (out - 1) * stride + eff - size);
+    const before = Math.floor(total / 2);
+    return { out, before, after: total - before };
+  }
+  const [before, after] = pad === "valid" ? [0, 0] : pad;
+  const span = size + before + after - eff;
+  if (!ceilMode) return { out: Math.floor(span / stride) + 1, before, after };
+  let out = Math.ceil(span / stride) + 1;
+  // NOTE: PyTorch decrements once; a loop gives the same result under its pad <= k/2 limit and
+  // keeps the rule (every window starts inside the input or its left padding) for larger pads.
+  while (out > 0 && (out - 1) * stride >= size + before) out--;
+  return { out, before, after };
+}
+
+/** Resolves `padding` for a 2-D window into output size and explicit pads. */
+export function window2d(
+  [h, w]: readonly [number, number],
+  kernel: Pair,
+  strides: Pair,
+  dilation: Pair,
+  pad: Padding,
+  ceilMode = false,
+): { outH: number; outW: number; pads: Pads } {
+  const [kh, kw] = toPair(kernel);
+  const [sh, sw] = toPair(strides);
+  const [dh, dw] = toPair(dilation);
+  const p4 = typeof pad === "number" ? [pad, pad, pad, pad] : pad;
+  const ph = typeof p4 === "string" ? p4 : ([p4[0], p4[1]] as [number, number]);
+  const pw = typeof p4 === "string" ? p4 : ([p4[2], p4[3]] as [number, number]);
+  const y = windowAxis(h, kh, sh, dh, ph, ceilMode);
+  const x = windowAxis(w, kw, sw, dw, pw, ceilMode);
+  return {
+    outH: y.out,
+    outW: x.out,
+    pads: { top: y.before, bottom: y.after, left: x.before, right: x.after },
+  };
+}
+
+/**
+ * Transposed convolution along one axis. The full output is `(size-1)*stride + (k-1)*dilation + 1`;
+ * `before`/`after` are cropped from its two ends (a negative `after` means zeros appended, which TF's
+ * `same` does when stride exceeds the window). `same` gives `size*stride`, with TF's pad split.
+ */
+export function transposeAxis(
   size: number,
   kernel: number,
   stride: number,
@@ -43,19 +112,18 @@ export function windowAxis(
   pad: "same" | "valid" | [number, number],
 ): { out: number; before: number; after: number } {
   const eff = (kernel - 1) * dilation + 1;
-  if (pad === "valid") return { out: Math.floor((size - eff) / stride) + 1, before: 0, after: 0 };
+  const full = (size - 1) * stride + eff;
   if (pad === "same") {
-    const out = Math.ceil(size / stride);
-    const total = Math.max(0, (out - 1) * stride + eff - size);
-    const before = Math.floor(total / 2);
-    return { out, before, after: total - before };
+    const out = size * stride;
+    const before = Math.floor(Math.max(0, eff - stride) / 2);
+    return { out, before, after: full - out - before };
   }
-  const [before, after] = pad;
-  return { out: Math.floor((size + before + after - eff) / stride) + 1, before, after };
+  const [before, after] = pad === "valid" ? [0, 0] : pad;
+  return { out: full - before - after, before, after };
 }
 
-/** Resolves `padding` for a 2-D window into output size and explicit pads. */
-export function window2d(
+/** {@link transposeAxis} on both spatial axes. */
+export function transposeWindow2d(
   [h, w]: readonly [number, number],
   kernel: Pair,
   strides: Pair,
@@ -68,11 +136,204 @@ export function window2d(
   const p4 = typeof pad === "number" ? [pad, pad, pad, pad] : pad;
   const ph = typeof p4 === "string" ? p4 : ([p4[0], p4[1]] as [number, number]);
   const pw = typeof p4 === "string" ? p4 : ([p4[2], p4[3]] as [number, number]);
-  const y = windowAxis(h, kh, sh, dh, ph);
-  const x = windowAxis(w, kw, sw, dw, pw);
+  const y = transposeAxis(h, kh, sh, dh, ph);
+  const x = transposeAxis(w, kw, sw, dw, pw);
   return {
     outH: y.out,
     outW: x.out,
     pads: { top: y.before, bottom: y.after, left: x.before, right: x.after },
   };
+}
+
+/** `op "c1" (conv2d)` or `merge "p4" (add)`: how every message starts. */
+export function nodeLabel(ctx: OpContext, kind: string, category: OpCategory = "primitive"): string {
+  return `${category === "merge" ? "merge" : "op"} "${ctx.nodeId}" (${kind})`;
+}
+
+/** `input 2 "c3.lateral"` (1-based, as people count). */
+export function inputLabel(ctx: OpContext, index: number): string {
+  return `input ${index + 1} "${ctx.inputIds[index] ?? "?"}"`;
+}
+
+/** Spec path of data input `index`: `input` for single-input ops, `inputs[i]` otherwise. */
+export function inputPath(index: number, single: boolean): (string | number)[] {
+  return single ? ["input"] : ["inputs", index];
+}
+
+/**
+ * Reports a `shape_mismatch` unless `shape` has rank `rank` (or at least `rank.min`).
+ * `layout` names the dimensions for the message, e.g. `[H,W,C]`.
+ */
+export function checkRank(
+  ctx: OpContext,
+  kind: string,
+  shape: Shape | undefined,
+  rank: number | { min: number },
+  layout: string,
+  where: {
+    index?: number;
+    single?: boolean;
+    category?: OpCategory;
+    hint?: string;
+    path?: (string | number)[];
+  } = {},
+): shape is Shape {
+  const s = shape ?? [];
+  const ok = typeof rank === "number" ? s.length === rank : s.length >= rank.min;
+  if (shape !== undefined && ok) return true;
+  const index = where.index ?? 0;
+  const single = where.single ?? true;
+  const expected = typeof rank === "number" ? `rank ${rank} ${layout}` : `rank >= ${rank.min} ${layout}`;
+  ctx.issue(
+    "shape_mismatch",
+    `${nodeLabel(ctx, kind, where.category)}: ${inputLabel(ctx, index)} has shape ${formatShape(s)}, expected ${expected}`,
+    {
+      path: where.path ?? inputPath(index, single),
+      expected,
+      received: formatShape(s),
+      hint: where.hint ?? "feed a tensor of that rank (flatten, globalAvgPool or dense change rank)",
+    },
+  );
+  return false;
+}
+
+/**
+ * The shared rule of `add`, `multiply` and `weightedAdd`: every input has input 1's shape. Reports
+ * one issue per offending input and returns the common shape, or undefined.
+ */
+export function checkSameShapes(
+  ctx: OpContext,
+  kind: string,
+  category: OpCategory,
+  inputs: readonly Shape[],
+  hints: { channels: string; spatial: string } = {
+    channels: "use conv1x1Add to project channels, or concat",
+    spatial: "use conv1x1Add (projects channels and resizes), or crop/upsample the input first",
+  },
+): Shape | undefined {
+  const first = inputs[0];
+  if (!first) return undefined;
+  let ok = true;
+  inputs.forEach((s, i) => {
+    if (i === 0 || sameShape(s, first)) return;
+    ok = false;
+    const c0 = first[first.length - 1];
+    const ci = s[s.length - 1];
+    const channelsOnly =
+      s.length === first.length && s.slice(0, -1).every((d, j) => d === first[j]) && c0 !== ci;
+    ctx.issue(
+      "shape_mismatch",
+      `${nodeLabel(ctx, kind, category)}: ${inputLabel(ctx, i)} has shape ${formatShape(s)}, expected ${formatShape(first)} like ${inputLabel(ctx, 0)}`,
+      {
+        path: ["inputs", i],
+        expected: formatShape(first),
+        received: formatShape(s),
+        hint: channelsOnly ? hints.channels : hints.spatial,
+      },
+    );
+  });
+  return ok ? first : undefined;
+}
+
+/** Reports a `shape_mismatch` at `path` when a computed output dimension is below 1. */
+export function checkPositiveOutput(
+  ctx: OpContext,
+  kind: string,
+  input: Shape,
+  out: Shape,
+  path: (string | number)[],
+  hint: string,
+): boolean {
+  if (out.every((d) => d >= 1)) return true;
+  ctx.issue(
+    "shape_mismatch",
+    `${nodeLabel(ctx, kind)}: ${inputLabel(ctx, 0)} of shape ${formatShape(input)} gives an empty output ${formatShape(out)}`,
+    { path, expected: "every output dimension >= 1", received: formatShape(out), hint },
+  );
+  return false;
+}
+
+/** Keras's glorot_uniform for a kernel whose last two axes are (fanIn-side, fanOut-side). */
+export function kerasKernel(name: string, shape: Shape): WeightSpec {
+  const receptive = numel(shape.slice(0, -2));
+  const fanIn = (shape[shape.length - 2] ?? 1) * receptive;
+  const fanOut = (shape[shape.length - 1] ?? 1) * receptive;
+  return { name, shape, trainable: true, init: { kind: "glorotUniform", fanIn, fanOut } };
+}
+
+/** A trainable zero-initialised vector (Keras's bias default). */
+export function zerosBias(name: string, size: number): WeightSpec {
+  return { name, shape: [size], trainable: true, init: { kind: "zeros" } };
+}
+
+/** Total element count of a weight list. */
+export function weightCount(weights: readonly WeightSpec[]): number {
+  return weights.reduce((s, w) => s + numel(w.shape), 0);
+}
+
+/** Elementwise cost of activation functions, counting exp, add, multiply, divide and compare as 1 each. */
+export const ACTIVATION_FLOPS = {
+  /** max(x, 0) */
+  relu: 1,
+  /** max(x, alpha*x) */
+  leakyRelu: 2,
+  /** 1 / (1 + exp(-x)): exp, add, divide */
+  sigmoid: 3,
+  /** (1 - exp(-2x)) / (1 + exp(-2x)): multiply, exp, subtract, add, divide */
+  tanh: 5,
+  /** max, subtract, exp, sum, divide per element */
+  softmax: 5,
+} as const;
+
+/** Params shared by maxPool and avgPool; `strides` defaults to `poolSize` (resolve it with {@link poolStrides}). */
+export const poolFields = {
+  poolSize: pair.default(2),
+  /** Defaults to `poolSize` (non-overlapping windows), as in Keras. */
+  strides: pair.optional(),
+  padding: padding.default("valid"),
+  dilation: pair.default(1),
+  ceilMode: z.boolean().default(false),
+};
+export interface PoolParams {
+  poolSize: Pair;
+  strides?: Pair | undefined;
+  padding: Padding;
+  dilation: Pair;
+  ceilMode: boolean;
+}
+
+export function poolStrides(p: PoolParams): Pair {
+  return p.strides ?? p.poolSize;
+}
+
+/** Output size and pads of a pooling window over [H,W,C]; the one rule of maxPool, avgPool and the backends. */
+export function poolWindow(
+  [h, w]: readonly number[],
+  p: PoolParams,
+): { outH: number; outW: number; pads: Pads } {
+  return window2d([h ?? 0, w ?? 0], p.poolSize, poolStrides(p), p.dilation, p.padding, p.ceilMode);
+}
+
+/** Shape rule of maxPool and avgPool: [H,W,C] -> [H',W',C]. */
+export function poolShape(
+  kind: string,
+  x: Shape | undefined,
+  p: PoolParams,
+  ctx: OpContext,
+): Shape | undefined {
+  if (!checkRank(ctx, kind, x, 3, "[H,W,C]")) return undefined;
+  const { outH, outW } = poolWindow(x, p);
+  if (outH >= 1 && outW >= 1) return [outH, outW, x[2] ?? 0];
+  const [kh, kw] = toPair(p.poolSize);
+  ctx.issue(
+    "shape_mismatch",
+    `${nodeLabel(ctx, kind)}: window ${kh}x${kw} does not fit ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
+    {
+      path: ["poolSize"],
+      expected: "an output of at least 1x1",
+      received: `${outH}x${outW}`,
+      hint: "use padding: same, ceilMode: true, a smaller poolSize or a larger input",
+    },
+  );
+  return undefined;
 }

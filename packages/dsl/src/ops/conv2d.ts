@@ -1,7 +1,17 @@
 import { z } from "zod";
 import { type CostArgs, defineOp } from "../define-op.js";
 import { formatShape } from "../shape.js";
-import { padding, pair, toPair, window2d } from "./common.js";
+import {
+  checkRank,
+  inputLabel,
+  kerasKernel,
+  nodeLabel,
+  padding,
+  pair,
+  toPair,
+  window2d,
+  zerosBias,
+} from "./common.js";
 
 const params = z.strictObject({
   filters: z.number().int().positive(),
@@ -23,7 +33,8 @@ function convMacs({ inputs: [x], params: p, output: [oh = 0, ow = 0] }: CostArgs
  * 2-D convolution, channels last. Input [H, W, C] -> [H', W', filters] with H' from `padding`
  * (TF's `same`/`valid` rule, or explicit pads), `strides` and `dilation`; `groups` splits channels
  * (groups = C is depthwise). Params: kh*kw*(C/groups)*filters (+ filters with bias).
- * MACs: H'*W'*filters*kh*kw*C/groups.
+ * MACs: H'*W'*filters*kh*kw*C/groups; flops 2*MACs + H'*W'*filters bias adds. LeCun et al., 1989
+ * (convolutional networks); grouped convolution from AlexNet (Krizhevsky et al., 2012).
  */
 export const conv2d = defineOp({
   kind: "conv2d",
@@ -32,20 +43,12 @@ export const conv2d = defineOp({
   params,
   arity: 1,
   inferShape([x], p, ctx) {
-    if (x?.length !== 3) {
-      ctx.issue("shape_mismatch", `conv2d needs a rank-3 input [H,W,C], received ${formatShape(x ?? [])}`, {
-        path: ["input"],
-        expected: "[H,W,C]",
-        received: formatShape(x ?? []),
-        hint: "flatten or reshape is not implied; feed an image-like tensor",
-      });
-      return undefined;
-    }
-    const [h, w, c] = x as [number, number, number];
+    if (!checkRank(ctx, "conv2d", x, 3, "[H,W,C]")) return undefined;
+    const [h = 0, w = 0, c = 0] = x;
     if (c % p.groups !== 0 || p.filters % p.groups !== 0) {
       ctx.issue(
         "invalid_params",
-        `groups ${p.groups} must divide input channels ${c} and filters ${p.filters}`,
+        `${nodeLabel(ctx, "conv2d")}: groups ${p.groups} must divide input channels ${c} and filters ${p.filters}`,
         {
           path: ["groups"],
           expected: `a divisor of ${c} and ${p.filters}`,
@@ -57,12 +60,16 @@ export const conv2d = defineOp({
     const { outH, outW } = window2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
     if (outH < 1 || outW < 1) {
       const [kh, kw] = toPair(p.kernelSize);
-      ctx.issue("shape_mismatch", `conv2d window ${kh}x${kw} does not fit input ${formatShape(x)}`, {
-        path: ["kernelSize"],
-        expected: "an output of at least 1x1",
-        received: `${outH}x${outW}`,
-        hint: "use padding: same, a smaller kernel or a larger input",
-      });
+      ctx.issue(
+        "shape_mismatch",
+        `${nodeLabel(ctx, "conv2d")}: window ${kh}x${kw} does not fit ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
+        {
+          path: ["kernelSize"],
+          expected: "an output of at least 1x1",
+          received: `${outH}x${outW}`,
+          hint: "use padding: same, a smaller kernel or a larger input",
+        },
+      );
       return undefined;
     }
     return [outH, outW, p.filters];
@@ -70,15 +77,8 @@ export const conv2d = defineOp({
   weights({ inputs: [x], params: p }) {
     const [kh, kw] = toPair(p.kernelSize);
     const cin = (x?.[2] ?? 0) / p.groups;
-    const kernel = {
-      name: "kernel",
-      shape: [kh, kw, cin, p.filters],
-      trainable: true,
-      init: { kind: "glorotUniform", fanIn: kh * kw * cin, fanOut: kh * kw * p.filters },
-    } as const;
-    return p.useBias
-      ? [kernel, { name: "bias", shape: [p.filters], trainable: true, init: { kind: "zeros" } }]
-      : [kernel];
+    const kernel = kerasKernel("kernel", [kh, kw, cin, p.filters]);
+    return p.useBias ? [kernel, zerosBias("bias", p.filters)] : [kernel];
   },
   macs: convMacs,
   flops(args) {

@@ -1,0 +1,100 @@
+import { toPair, window2d } from "@fusegraph/dsl";
+import { type ConvGeom, convRows, packedSize, packWeights } from "../gemm.js";
+import { sharedFloats } from "../tensor.js";
+import { LINEAR } from "./activate.js";
+import type { Compute, FusedActivation, KernelArgs, Runtime } from "./types.js";
+
+/** Per-filter affine map folded into the kernel: a following batchNorm at inference. */
+export interface FoldedBatchNorm {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+export interface ConvFusion {
+  batchNorm?: FoldedBatchNorm;
+  /** The conv's output is added to input 1 (a residual) before the activation. */
+  residual?: boolean;
+}
+
+/** Below this many MACs the worker hand-off costs more than it saves. */
+const PARALLEL_MACS = 1 << 21;
+
+/** A prepared GEMM-backed conv: packed (and folded) weights in shared memory, geometry, fused epilogue. */
+export function gemmConv(
+  g: ConvGeom,
+  kernel: Float32Array,
+  bias: Float32Array | undefined,
+  fusion: ConvFusion,
+  activation: FusedActivation,
+): Compute {
+  const { batchNorm } = fusion;
+  let k = kernel;
+  if (batchNorm) {
+    k = kernel.slice();
+    for (let i = 0; i < k.length; i++) k[i]! *= batchNorm.scale[i % g.F]!;
+  }
+  const w = sharedFloats(packedSize(g));
+  packWeights(k, g, w, 0);
+  const b = sharedFloats(g.F);
+  if (bias) b.set(bias);
+  if (batchNorm) for (let f = 0; f < g.F; f++) b[f] = b[f]! * batchNorm.scale[f]! + batchNorm.shift[f]!;
+  const geom: ConvGeom = {
+    ...g,
+    hasBias: bias !== undefined || batchNorm !== undefined,
+    hasRes: fusion.residual === true,
+    act: activation.code,
+    alpha: activation.alpha,
+  };
+  const macsPerRow = g.kh * g.kw * g.cinG * g.F;
+  return {
+    run(inputs: readonly Float32Array[], y: Float32Array, batch: number, rt: Runtime) {
+      const x = inputs[0]!;
+      const res = geom.hasRes ? inputs[1]! : y;
+      const m = batch * geom.outH * geom.outW;
+      const pool = m * macsPerRow >= PARALLEL_MACS ? rt.pool() : undefined;
+      if (pool && m >= 2 * pool.threads) pool.conv({ x, w, bias: b, res, y, g: geom }, m);
+      else convRows(x, 0, w, 0, b, 0, res, 0, y, 0, geom, 0, m, rt.scratch);
+    },
+  };
+}
+
+/** conv2d through im2col + packed GEMM; optionally with a folded batchNorm and a residual add. */
+export function conv2dWith(
+  { node, inputShapes, weight, activation = LINEAR }: KernelArgs<"conv2d">,
+  fusion: ConvFusion,
+): Compute {
+  const p = node.params;
+  const [H = 0, W = 0, C = 0] = inputShapes[0] ?? [];
+  const [kh, kw] = toPair(p.kernelSize);
+  const [sh, sw] = toPair(p.strides);
+  const [dh, dw] = toPair(p.dilation);
+  const { outH, outW, pads } = window2d([H, W], p.kernelSize, p.strides, p.dilation, p.padding);
+  const g: ConvGeom = {
+    H,
+    W,
+    C,
+    outH,
+    outW,
+    kh,
+    kw,
+    sh,
+    sw,
+    dh,
+    dw,
+    padT: pads.top,
+    padL: pads.left,
+    groups: p.groups,
+    cinG: C / p.groups,
+    F: p.filters,
+    fG: p.filters / p.groups,
+    act: 0,
+    alpha: 0,
+    hasBias: false,
+    hasRes: false,
+  };
+  return gemmConv(g, weight("kernel"), p.useBias ? weight("bias") : undefined, fusion, activation);
+}
+
+export function conv2d(args: KernelArgs<"conv2d">): Compute {
+  return conv2dWith(args, {});
+}

@@ -1,0 +1,87 @@
+import { toPair, transposeWindow2d } from "@fusegraph/dsl";
+import { LINEAR } from "./activate.js";
+import { gemmConv } from "./conv2d.js";
+import type { Compute, KernelArgs } from "./types.js";
+
+/**
+ * Transposed conv as GEMM + col2im: each input pixel times the kernel gives its kh*kw*filters
+ * contributions (one GEMM, kernel transposed to [C, kh*kw*filters] once), which are scattered into
+ * the full output and cropped by the pads.
+ */
+export function conv2dTranspose({ node, inputShapes, weight }: KernelArgs<"conv2dTranspose">): Compute {
+  const p = node.params;
+  const [H = 0, W = 0, C = 0] = inputShapes[0] ?? [];
+  const [kh, kw] = toPair(p.kernelSize);
+  const [sh, sw] = toPair(p.strides);
+  const [dh, dw] = toPair(p.dilation);
+  const F = p.filters;
+  const { outH, outW, pads } = transposeWindow2d([H, W], p.kernelSize, p.strides, p.dilation, p.padding);
+  const cols = kh * kw * F;
+  const k = weight("kernel");
+  const kt = new Float32Array(C * cols);
+  for (let t = 0; t < kh * kw; t++)
+    for (let f = 0; f < F; f++)
+      for (let c = 0; c < C; c++) kt[c * cols + t * F + f] = k[(t * F + f) * C + c]!;
+  const bias = p.useBias ? weight("bias") : undefined;
+  const gemm = gemmConv(
+    {
+      H: 1,
+      W: 1,
+      C,
+      outH: 1,
+      outW: 1,
+      kh: 1,
+      kw: 1,
+      sh: 1,
+      sw: 1,
+      dh: 1,
+      dw: 1,
+      padT: 0,
+      padL: 0,
+      groups: 1,
+      cinG: C,
+      F: cols,
+      fG: cols,
+      act: 0,
+      alpha: 0,
+      hasBias: false,
+      hasRes: false,
+    },
+    kt,
+    undefined,
+    {},
+    LINEAR,
+  );
+  let scratch = new Float32Array(new SharedArrayBuffer(4));
+  return {
+    run([x], y, batch, rt) {
+      const m = batch * H * W;
+      if (scratch.length < m * cols) scratch = new Float32Array(new SharedArrayBuffer(m * cols * 4));
+      const part = scratch.subarray(0, m * cols);
+      gemm.run([x!], part, m, rt);
+      for (let b = 0; b < batch; b++) {
+        const base = b * outH * outW * F;
+        if (bias) for (let i = 0; i < outH * outW; i++) y.set(bias, base + i * F);
+        else y.fill(0, base, base + outH * outW * F);
+      }
+      for (let b = 0; b < batch; b++) {
+        for (let iy = 0; iy < H; iy++) {
+          for (let ix = 0; ix < W; ix++) {
+            const row = ((b * H + iy) * W + ix) * cols;
+            for (let ky = 0; ky < kh; ky++) {
+              const oy = iy * sh + ky * dh - pads.top;
+              if (oy < 0 || oy >= outH) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ox = ix * sw + kx * dw - pads.left;
+                if (ox < 0 || ox >= outW) continue;
+                const d = ((b * outH + oy) * outW + ox) * F;
+                const s = row + (ky * kw + kx) * F;
+                for (let f = 0; f < F; f++) y[d + f]! += part[s + f]!;
+              }
+            }
+          }
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { Pads } from "@fusegraph/dsl";
+
+export interface PoolGeom {
+  H: number;
+  W: number;
+  C: number;
+  outH: number;
+  outW: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pads: Pads;
+}
+
+/**
+ * Max or average pooling, channels last. Max ignores padding (a NaN tap makes the result NaN); average divides by the taps
+ * inside the input, or with countIncludePad by the taps inside the declared padding.
+ */
+export function pool2d(
+  x: Float32Array,
+  y: Float32Array,
+  batch: number,
+  g: PoolGeom,
+  mode: "max" | "avg",
+  countPad: boolean,
+): void {
+  const { H, W, C, outH, outW, pads } = g;
+  const acc = new Float64Array(C);
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        acc.fill(mode === "max" ? Number.NEGATIVE_INFINITY : 0);
+        let count = 0;
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sh - pads.top + ky * g.dh;
+          const inPadY = iy >= -pads.top && iy < H + pads.bottom;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sw - pads.left + kx * g.dw;
+            const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+            if (countPad ? inPadY && ix >= -pads.left && ix < W + pads.right : inside) count++;
+            if (!inside) continue;
+            const s = ((b * H + iy) * W + ix) * C;
+            if (mode === "max") {
+              for (let c = 0; c < C; c++) {
+                const v = x[s + c]!;
+                if (v > acc[c]! || Number.isNaN(v)) acc[c] = v;
+              }
+            } else for (let c = 0; c < C; c++) acc[c]! += x[s + c]!;
+          }
+        }
+        const d = ((b * outH + oy) * outW + ox) * C;
+        if (mode === "max") for (let c = 0; c < C; c++) y[d + c] = acc[c]!;
+        else for (let c = 0; c < C; c++) y[d + c] = count > 0 ? acc[c]! / count : 0;
+      }
+    }
+  }
+}

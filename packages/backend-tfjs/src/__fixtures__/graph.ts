@@ -1,0 +1,81 @@
+import { type Graph, type GraphNode, type OpDef, type OpKind, ops, type Shape } from "@fusegraph/dsl";
+import * as tf from "@tensorflow/tfjs";
+
+export interface NodeSketch {
+  id: string;
+  kind: OpKind;
+  inputs: string[];
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Builds a Graph straight from op definitions (params parsed, shapes inferred), independent of the
+ * spec pipeline, so backend tests exercise exactly the ops they name.
+ */
+export function graphOf(inputs: Record<string, number[]>, sketches: NodeSketch[], outputs?: string[]): Graph {
+  const shapes = new Map<string, Shape>(Object.entries(inputs));
+  const nodes: GraphNode[] = [];
+  for (const s of sketches) {
+    const def = ops[s.kind] as OpDef<string, unknown>;
+    const params = def.params.parse(s.params ?? {});
+    const refs = def.refs?.(params) ?? [];
+    const ids = [...s.inputs, ...refs];
+    const problems: string[] = [];
+    const shape = def.inferShape(
+      ids.map((id) => shapes.get(id) ?? []),
+      params,
+      { nodeId: s.id, inputIds: ids, issue: (_c, m) => problems.push(m) },
+    );
+    if (!shape) throw new Error(`fixture: ${problems.join("; ")}`);
+    shapes.set(s.id, shape);
+    nodes.push({ id: s.id, kind: s.kind, inputs: ids, params, shape, path: ["nodes", s.id] } as GraphNode);
+  }
+  return {
+    name: "fixture",
+    inputs: Object.entries(inputs).map(([id, shape]) => ({ id, shape })),
+    nodes,
+    outputs: outputs ?? [sketches[sketches.length - 1]?.id ?? ""],
+  };
+}
+
+/** Deterministic pseudo-random values in [-1, 1). */
+export function randomData(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** Runs a model on a batch of one example per input and returns its first output's values. */
+export function predictOne(
+  model: tf.LayersModel,
+  graph: Graph,
+  seed = 1,
+): { shape: number[]; data: Float32Array } {
+  const xs = graph.inputs.map((i, k) => {
+    const n = i.shape.reduce((a, b) => a * b, 1);
+    return tf.tensor(randomData(n, seed + k), [1, ...i.shape]);
+  });
+  const y = model.predict(xs.length === 1 ? (xs[0] as tf.Tensor) : xs);
+  const out = Array.isArray(y) ? (y[0] as tf.Tensor) : y;
+  const res = { shape: out.shape.slice(1), data: out.dataSync() as Float32Array };
+  tf.dispose([...xs, y]);
+  return res;
+}
+
+/** max |a - b| relative to b's scale (at least 1): the conformance measure of the issue. */
+export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let scale = 1;
+  let err = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i] ?? 0));
+    err = Math.max(err, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
+  }
+  return err / scale;
+}

@@ -1,0 +1,8 @@
+import * as tf from "@tensorflow/tfjs";
+import { apply, type Lowering, only } from "../lowering.js";
+
+/** tf.layers.dense on the last axis; kernel [F, units], bias [units]. */
+export const dense: Lowering<"dense"> = (node, ctx) => {
+  const { units, useBias } = node.params;
+  return apply(tf.layers.dense({ name: ctx.name(), units, useBias, kernelInitializer: "zeros" }), only(ctx));
+};

@@ -1,0 +1,61 @@
+import { type Padding, type Pads, window2d } from "@fusegraph/dsl";
+import * as tf from "@tensorflow/tfjs";
+import { apply, type LowerContext, only, onlyShape } from "../lowering.js";
+
+/**
+ * The input of a windowed layer and the tfjs padding to give it: `valid` and `same` map to tfjs's
+ * (both follow TF's rule, as the dsl does); explicit pads become a zeroPadding2d part named
+ * `<id>/pad` followed by a `valid` window.
+ */
+export function paddedInput(
+  ctx: LowerContext,
+  pad: Padding,
+  kernel: [number, number],
+  strides: [number, number],
+  dilation: [number, number],
+): { x: tf.SymbolicTensor; padding: "valid" | "same" } {
+  const x = only(ctx);
+  if (pad === "valid" || pad === "same") return { x, padding: pad };
+  const [h = 0, w = 0] = onlyShape(ctx);
+  const { pads } = window2d([h, w], kernel, strides, dilation, pad);
+  if (pads.top + pads.bottom + pads.left + pads.right === 0) return { x, padding: "valid" };
+  return { x: zeroPad(ctx, x, pads, "pad"), padding: "valid" };
+}
+
+export function zeroPad(ctx: LowerContext, x: tf.SymbolicTensor, p: Pads, part?: string): tf.SymbolicTensor {
+  const layer = tf.layers.zeroPadding2d({
+    name: ctx.name(part),
+    padding: [
+      [p.top, p.bottom],
+      [p.left, p.right],
+    ],
+  });
+  return apply(layer, x);
+}
+
+export function cropping(ctx: LowerContext, x: tf.SymbolicTensor, p: Pads, part?: string): tf.SymbolicTensor {
+  const layer = tf.layers.cropping2D({
+    name: ctx.name(part),
+    cropping: [
+      [p.top, p.bottom],
+      [p.left, p.right],
+    ],
+  });
+  return apply(layer, x);
+}
+
+/** Fails naming the node when strides and dilation are both above 1 (tfjs convolutions take one). */
+export function checkStridesOrDilation(
+  ctx: LowerContext,
+  kind: string,
+  strides: [number, number],
+  dilation: [number, number],
+): void {
+  if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
+    ctx.fail(
+      "unsupported_params",
+      `${kind} with strides [${strides.join(",")}] and dilation [${dilation.join(",")}]: tfjs convolutions take strides or dilation above 1, not both`,
+      "use strides 1 with dilation (then downsample with a pool), or dilation 1",
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { prepare } from "@fusegraph/backend-cpu";
+import { initWeights, loadGraph } from "@fusegraph/dsl";
+import { opCases } from "@fusegraph/dsl/testing";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { randomData, relError } from "./__fixtures__/graph.js";
+import { currentBackend, useBackend } from "./backend.js";
+import { compile } from "./compile.js";
+
+// The one test file on the wasm backend (the default runtime); the rest use cpu for speed.
+const warn = vi.spyOn(console, "warn");
+const log = vi.spyOn(console, "log");
+
+beforeAll(async () => {
+  expect(await useBackend()).toBe("wasm");
+});
+afterAll(async () => {
+  await useBackend("cpu");
+});
+
+describe("wasm backend", () => {
+  it("is the default and can be switched to cpu and back", async () => {
+    expect(currentBackend()).toBe("wasm");
+    expect(await useBackend("cpu")).toBe("cpu");
+    expect(tf.getBackend()).toBe("cpu");
+    // The cpu backend's first write is where tfjs would print its banner.
+    expect(Array.from(tf.tensor([1, 2]).dataSync())).toEqual([1, 2]);
+    expect(await useBackend("wasm")).toBe("wasm");
+  });
+
+  for (const name of [
+    "model/fpn-like",
+    "model/unet-like",
+    "model/hed-like",
+    "conv1x1Add/resizeFirst-bilinear-batchNorm",
+  ]) {
+    it(`${name}: wasm agrees with the cpu executor`, () => {
+      const c = opCases.find((o) => o.name === name);
+      if (!c) throw new Error(`opCases has ${name}`);
+      const graph = loadGraph(c.spec);
+      const weights = initWeights(graph, { seed: 2 });
+      const model = compile(graph, { weights });
+      const inputs = Object.fromEntries(
+        graph.inputs.map((i, k) => {
+          const shape = [1, ...i.shape];
+          return [
+            i.id,
+            {
+              shape,
+              data: randomData(
+                shape.reduce((a, b) => a * b, 1),
+                30 + k,
+              ),
+            },
+          ];
+        }),
+      );
+      const xs = graph.inputs.map((i) => tf.tensor(inputs[i.id]?.data ?? [], inputs[i.id]?.shape ?? []));
+      const ys = model.predict(xs.length === 1 ? (xs[0] as tf.Tensor) : xs);
+      const got = (Array.isArray(ys) ? ys : [ys]).map((y) => y.dataSync());
+      const cpu = prepare(graph, weights);
+      try {
+        const want = cpu.run(inputs);
+        graph.outputs.forEach((id, k) => {
+          expect(relError(got[k] ?? [], want[id]?.data ?? [])).toBeLessThan(1e-4);
+        });
+      } finally {
+        cpu.dispose();
+      }
+    });
+  }
+
+  it("prints nothing to the console (tfjs's banner advising tfjs-node is silenced)", () => {
+    expect(warn).not.toHaveBeenCalled();
+    expect(log).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import { SpecError } from "@fusegraph/dsl";
+import { Command, CommanderError } from "commander";
+import { registerCheck } from "./commands/check.js";
+import { registerInspect } from "./commands/inspect.js";
+import { registerMain } from "./commands/main.js";
+import { registerSchema } from "./commands/schema.js";
+import type { CommandContext } from "./context.js";
+import { ExitCode, UsageError } from "./errors.js";
+import { type CliIO, makeStyle } from "./output.js";
+
+function version(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    const v = (pkg as { version?: unknown }).version;
+    return typeof v === "string" ? v : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+const HELP_AFTER = `
+Specs:
+  <spec> is a YAML or JSON spec file, - for standard input, or the name of a bundled
+  example (resnet50, densenet121, ...) or sample spec (tiny-unet, tiny-hed, ...). A bare name
+  is tried as an example first; write example:<name> or sample:<name> to choose.
+
+Examples:
+  $ fusegraph check model.yaml
+  $ fusegraph inspect tiny-unet
+  $ fusegraph inspect model.yaml --json
+  $ fusegraph schema > fusegraph.schema.json
+  $ fusegraph main
+
+Exit codes:
+  0  ok (warnings may have been printed)
+  1  a spec is invalid, or a step of the main job failed
+  2  usage error: unknown command or option, missing argument, unreadable spec file
+  3  internal error (a bug in fusegraph; rerun with --debug for the stack trace)
+
+Environment:
+  NO_COLOR, CI or a non-terminal stdout give plain output; FORCE_COLOR forces colour;
+  FUSEGRAPH_DEBUG=1 is the same as --debug.`;
+
+function isDebug(argv: readonly string[], io: CliIO): boolean {
+  const env = io.env.FUSEGRAPH_DEBUG;
+  return argv.includes("--debug") || (env !== undefined && env !== "" && env !== "0");
+}
+
+/**
+ * Builds the `fusegraph` program. Output goes through `io`; `setExitCode` receives each command's
+ * result. Commander's own errors are thrown (exitOverride) so {@link runCli} maps them to exit code 2.
+ */
+export function createProgram(io: CliIO, setExitCode: (code: ExitCode) => void): Command {
+  const program = new Command("fusegraph");
+  program
+    .description(
+      "Neural-network graphs from declarative specs, with feature fusion (merges) as first-class nodes.",
+    )
+    .usage("<command> [options]")
+    .version(version(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help for a command")
+    .option("--debug", "print stack traces for internal errors")
+    .option("--no-color", "plain output without colour")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // NOTE: commander says `error: …` and may put a suggestion on a second line; make it one line.
+      outputError: (s, write) => write(`fusegraph: ${s.trim().replace(/\s*\n\s*/g, " ")}\n`),
+    })
+    .addHelpText("after", HELP_AFTER);
+
+  const ctx = (): CommandContext => {
+    const opts = program.opts<{ debug?: boolean; color?: boolean }>();
+    return {
+      io,
+      style: makeStyle(io, opts.color === false),
+      debug: opts.debug === true || isDebug([], io),
+    };
+  };
+  // Subcommands inherit exitOverride and configureOutput because they are created after them.
+  registerCheck(program, ctx, setExitCode);
+  registerInspect(program, ctx, setExitCode);
+  registerSchema(program, ctx, setExitCode);
+  registerMain(program, ctx, setExitCode);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+  let code: ExitCode = ExitCode.ok;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (err) {
+    return reportError(err, io, isDebug(argv, io));
+  }
+}
+
+/** One clear line per failure; a stack trace only for internal errors and only with --debug. */
+export function reportError(err: unknown, io: CliIO, debug: boolean): ExitCode {
+  if (err instanceof CommanderError) {
+    // Help and version end in a CommanderError too; commander has already printed them or the message.
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`fusegraph: error: ${err.message}\n`);
+    return ExitCode.usage;
+  }
+  if (err instanceof SpecError) {
+    io.stderr.write(`fusegraph: error: ${err.message}\n`);
+    return ExitCode.failed;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split("\n")[0];
+  if (debug && err instanceof Error && err.stack) {
+    io.stderr.write(`fusegraph: error: internal error: ${first}\n${err.stack}\n`);
+  } else {
+    io.stderr.write(
+      `fusegraph: error: internal error: ${first} (a bug: rerun with --debug for the stack trace)\n`,
+    );
+  }
+  return ExitCode.internal;
+}
+
+/** The real process's streams and environment. */
+export function nodeIO(): CliIO {
+  return {
+    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
+    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    env: process.env,
+    cwd: process.cwd(),
+    async readStdin() {
+      if (process.stdin.isTTY) {
+        throw new UsageError("standard input is a terminal: pipe a spec into `-`, or give a file");
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { ExitCode } from "../src/errors.js";
+import type { CliIO } from "../src/output.js";
+import { runCli } from "../src/program.js";
+
+export interface Captured {
+  code: ExitCode;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FakeIOOptions {
+  stdin?: string;
+  env?: Record<string, string | undefined>;
+  tty?: boolean;
+  cwd?: string;
+}
+
+/** A CliIO that collects output in strings, as a unit test needs. */
+export function fakeIO(options: FakeIOOptions = {}): {
+  io: CliIO;
+  stdout: () => string;
+  stderr: () => string;
+} {
+  let out = "";
+  let err = "";
+  const io: CliIO = {
+    stdout: {
+      write: (s) => {
+        out += s;
+      },
+      isTTY: options.tty ?? false,
+    },
+    stderr: {
+      write: (s) => {
+        err += s;
+      },
+      isTTY: options.tty ?? false,
+    },
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    readStdin: async () => {
+      if (options.stdin === undefined) throw new Error("no stdin in this test");
+      return options.stdin;
+    },
+  };
+  return { io, stdout: () => out, stderr: () => err };
+}
+
+/** Runs the program in-process with captured output. */
+export async function run(argv: readonly string[], options: FakeIOOptions = {}): Promise<Captured> {
+  const f = fakeIO(options);
+  const code = await runCli(argv, f.io);
+  return { code, stdout: f.stdout(), stderr: f.stderr() };
+}
+
+/** A stack frame line as Node prints it; never allowed in user-facing stderr. */
+export const STACK_FRAME = /^\s+at\s/m;
+
+/** Two 256-channel maps merged, then a 3x3 conv with 256 filters: the classic add-vs-concat comparison. */
+export function mergeThenConvSpec(merge: "add" | "concat"): string {
+  return [
+    "fusegraph: 1",
+    `name: ${merge}-then-conv`,
+    "inputs:",
+    "  a: [14, 14, 256]",
+    "  b: [14, 14, 256]",
+    "nodes:",
+    `  m: { merge: ${merge}, inputs: [a, b] }`,
+    "  conv: { op: conv2d, input: m, filters: 256, kernelSize: 3, padding: same }",
+    "outputs: [conv]",
+    "",
+  ].join("\n");
+}
+
+/** A spec whose add merges a 16- and a 32-channel map: invalid, with the add on line 8. */
+export const MISMATCHED_ADD = [
+  "fusegraph: 1",
+  "name: bad-add",
+  "inputs:",
+  "  image: [8, 8, 3]",
+  "nodes:",
+  "  a: { op: conv2d, input: image, filters: 16, kernelSize: 1 }",
+  "  b: { op: conv2d, input: image, filters: 32, kernelSize: 1 }",
+  "  sum: { merge: add, inputs: [a, b] }",
+  "outputs: [sum]",
+  "",
+].join("\n");

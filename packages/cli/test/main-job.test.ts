@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { listExamples } from "@fusegraph/examples";
+import { describe, expect, it } from "vitest";
+import {
+  checkStage,
+  inspectStage,
+  type JobSubject,
+  mainStages,
+  runMain,
+  type Stage,
+  yamlStage,
+} from "../src/commands/main.js";
+import type { CommandContext } from "../src/context.js";
+import { makeStyle } from "../src/output.js";
+import { fakeIO, MISMATCHED_ADD, run } from "./helpers.js";
+
+function context(): { ctx: CommandContext; stdout: () => string; stderr: () => string } {
+  const f = fakeIO();
+  return { ctx: { io: f.io, style: makeStyle(f.io), debug: false }, stdout: f.stdout, stderr: f.stderr };
+}
+
+const textSubject = (name: string, text: string): JobSubject => ({
+  name,
+  origin: "sample",
+  load: async () => ({ kind: "text", label: `${name}.yaml`, origin: "sample", text }),
+});
+
+const GOOD = [
+  "fusegraph: 1",
+  "name: good",
+  "inputs:",
+  "  x: [4, 4, 3]",
+  "nodes:",
+  "  a: { op: conv2d, input: x, filters: 3, kernelSize: 1 }",
+  "  s: { merge: add, inputs: [a, x] }",
+  "outputs: [s]",
+  "",
+].join("\n");
+
+describe("fusegraph main", () => {
+  it("checks and inspects every bundled example and sample, ending with one table", async () => {
+    const r = await run(["main"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const names = [...listExamples().map((e) => e.name), "tiny-fpn", "tiny-hed", "tiny-unet"];
+    const header = r.stdout
+      .split("\n")
+      .findIndex((l) => /^Example\s+Source\s+Merge modes\s+Params\s+MACs\s+Status$/.test(l));
+    expect(header).toBeGreaterThan(0);
+    for (const name of names)
+      expect(r.stdout).toMatch(new RegExp(`^${name}\\s+(example|sample)\\s+.*\\s+ok`, "m"));
+    expect(r.stdout).toMatch(/^tiny-unet\s+sample\s+concat\s+6,434\s/m);
+    expect(r.stdout).toMatch(/^tiny-fpn\s+sample\s+conv1x1Add, add\s+41,968\s/m);
+    expect(r.stdout).toContain(`${names.length} specs: ${names.length} ok, 0 failed`);
+  });
+
+  it("--json reports each spec's merges, params and stages", async () => {
+    const r = await run(["main", "--json"]);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as {
+      ok: boolean;
+      results: {
+        name: string;
+        merges: string[];
+        params: { total: number };
+        ok: boolean;
+        stages: { name: string; status: string }[];
+      }[];
+    };
+    expect(body.ok).toBe(true);
+    const hed = body.results.find((x) => x.name === "tiny-hed")!;
+    expect(hed).toMatchObject({ merges: ["weightedAdd"], ok: true, params: { total: 3_759 } });
+    expect(hed.stages.map((s) => s.name)).toEqual(mainStages.map((s) => s.name));
+  });
+
+  it("fails (exit 1) when one spec is invalid, shows its issues, and skips its later stages", async () => {
+    const { ctx, stdout } = context();
+    const code = await runMain(
+      {},
+      ctx,
+      [checkStage, inspectStage],
+      [textSubject("good", GOOD), textSubject("bad", MISMATCHED_ADD)],
+    );
+    expect(code).toBe(1);
+    expect(stdout()).toMatch(/^\[2\/2\] bad: check failed, inspect skipped$/m);
+    expect(stdout()).toMatch(/^good\s+sample\s+add\s+12\s+\S+\s+ok$/m);
+    expect(stdout()).toMatch(/^bad\s+sample\s+-\s+-\s+-\s+FAILED at check: 1 error$/m);
+    expect(stdout()).toMatch(/^bad\.yaml:8:\d+ {2}shape_mismatch {2}/m);
+    expect(stdout()).toContain("2 specs: 1 ok, 1 failed");
+  });
+
+  it("turns a stage that throws into a failed stage of that spec only (extension point)", async () => {
+    const exploding: Stage = {
+      name: "compile",
+      run: async (state) => {
+        if (state.subject.name === "bad") throw new Error("lowering exploded");
+        return { status: "ok" };
+      },
+    };
+    const after: Stage = {
+      name: "verify",
+      run: async () => ({ status: "ok" }),
+      column: { header: "Max error", align: "right", cell: (state) => (state.graph ? "1e-6" : "-") },
+    };
+    const { ctx, stdout } = context();
+    const code = await runMain(
+      {},
+      ctx,
+      [checkStage, inspectStage, exploding, after],
+      [textSubject("good", GOOD), { ...textSubject("bad", GOOD), name: "bad" }],
+    );
+    expect(code).toBe(1);
+    expect(stdout()).toMatch(/^\[1\/2\] good: check ok, inspect ok, compile ok, verify ok$/m);
+    expect(stdout()).toMatch(/^\[2\/2\] bad: check ok, inspect ok, compile failed, verify skipped$/m);
+    expect(stdout()).toMatch(/^Example\s+Source\s+Merge modes\s+Params\s+MACs\s+Max error\s+Status$/m);
+    expect(stdout()).toMatch(/^good\s+sample\s+add\s+12\s+144\s+1e-6\s+ok$/m);
+    expect(stdout()).toMatch(
+      /^bad\s+sample\s+add\s+12\s+144\s+1e-6\s+FAILED at compile: lowering exploded$/m,
+    );
+    expect(stdout()).not.toMatch(/^\s+at\s/m);
+  });
+
+  it("flags an example whose declared merges differ from what its graph uses", async () => {
+    const { ctx, stdout } = context();
+    const subject: JobSubject = {
+      ...textSubject("liar", GOOD),
+      origin: "example",
+      declaredMerges: ["concat"],
+    };
+    const code = await runMain({}, ctx, mainStages, [subject]);
+    expect(code).toBe(0);
+    expect(stdout()).toMatch(/declares merges \[concat\] but its graph uses \[add\]/);
+    expect(stdout()).toMatch(/ok \(merges differ from declared\)/);
+  });
+
+  it("checks that an example's YAML spec has the same params and MACs as its builder", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fusegraph-yaml-"));
+    try {
+      const same = join(dir, "same.yaml");
+      const wider = join(dir, "wider.yaml");
+      writeFileSync(same, GOOD);
+      // Same topology, but the add's first input has 3 channels from a 3x3 conv instead of a 1x1 one.
+      writeFileSync(wider, GOOD.replace("kernelSize: 1", "kernelSize: 3, padding: same"));
+      const { ctx, stdout } = context();
+      const code = await runMain(
+        {},
+        ctx,
+        [checkStage, inspectStage, yamlStage],
+        [
+          { ...textSubject("same", GOOD), origin: "example", yamlPath: same },
+          { ...textSubject("wider", GOOD), origin: "example", yamlPath: wider },
+          textSubject("plain", GOOD),
+        ],
+      );
+      expect(code).toBe(1);
+      expect(stdout()).toMatch(/^\[1\/3\] same: check ok, inspect ok, yaml ok$/m);
+      expect(stdout()).toMatch(/^\[3\/3\] plain: check ok, inspect ok, yaml skipped$/m);
+      expect(stdout()).toMatch(/^wider\s+.*FAILED at yaml: YAML differs from builder$/m);
+      // 3*3*3*3+3 = 84 params and 4*4*3*27 = 1,296 MACs in the YAML, against 12 and 144.
+      expect(stdout()).toMatch(/wider\.yaml: 84 params and 1,296 MACs, but the builder gives 12 and 144$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails when there is nothing to run", async () => {
+    const { ctx, stderr } = context();
+    expect(await runMain({}, ctx, mainStages, [])).toBe(1);
+    expect(stderr()).toBe("fusegraph: error: no bundled examples or sample specs were found\n");
+  });
+});

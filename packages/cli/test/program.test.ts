@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { ExitCode, UsageError } from "../src/errors.js";
+import { reportError } from "../src/program.js";
+import { fakeIO, run, STACK_FRAME } from "./helpers.js";
+
+describe("fusegraph program", () => {
+  it("--help lists every command and documents the exit codes", async () => {
+    const r = await run(["--help"]);
+    expect(r.code).toBe(0);
+    for (const cmd of ["check", "inspect", "schema", "main"])
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, "m"));
+    expect(r.stdout).toMatch(/^Exit codes:$/m);
+    expect(r.stdout).toMatch(/^\s+2\s+usage error/m);
+  });
+
+  it.each(["check", "inspect", "schema", "main"])("%s --help shows examples", async (cmd) => {
+    const r = await run([cmd, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: fusegraph ${cmd}`);
+    expect(r.stdout).toMatch(/^Examples:$/m);
+  });
+
+  it("--version prints the package version", async () => {
+    const r = await run(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    [["check"], /^fusegraph: error: missing required argument 'spec'\n$/],
+    [["check", "x.yaml", "--bogus"], /^fusegraph: error: unknown option '--bogus'\n$/],
+    [
+      ["inspect", "x.yaml", "--jsn"],
+      /^fusegraph: error: unknown option '--jsn' \(Did you mean --json\?\)\n$/,
+    ],
+    [["frobnicate"], /^fusegraph: error: unknown command 'frobnicate'/],
+    [["schema", "extra"], /^fusegraph: error: too many arguments/],
+  ])("usage error %j exits 2 with one line", async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("no command at all is a usage error showing the help", async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Usage: fusegraph");
+  });
+
+  it("schema prints a JSON Schema that names the ops", async () => {
+    const r = await run(["schema"]);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(typeof schema).toBe("object");
+    for (const kind of ["conv2d", "add", "concat", "weightedAdd", "conv1x1Add"])
+      expect(r.stdout).toContain(`"${kind}"`);
+  });
+});
+
+describe("reportError", () => {
+  it("prints an internal error as one line without a stack, exit 3", () => {
+    const f = fakeIO();
+    expect(reportError(new TypeError("x is undefined"), f.io, false)).toBe(ExitCode.internal);
+    expect(f.stderr()).toBe(
+      "fusegraph: error: internal error: x is undefined (a bug: rerun with --debug for the stack trace)\n",
+    );
+    expect(f.stderr()).not.toMatch(STACK_FRAME);
+  });
+
+  it("adds the stack trace with --debug", () => {
+    const f = fakeIO();
+    reportError(new TypeError("x is undefined"), f.io, true);
+    expect(f.stderr()).toMatch(STACK_FRAME);
+  });
+
+  it("maps a usage error to exit 2", () => {
+    const f = fakeIO();
+    expect(reportError(new UsageError("bad"), f.io, false)).toBe(ExitCode.usage);
+    expect(f.stderr()).toBe("fusegraph: error: bad\n");
+  });
+});

@@ -1,0 +1,50 @@
+import { graphCost } from "../cost.js";
+import { validateSpec } from "../validate.js";
+
+/**
+ * A 1,000-node spec as YAML text: a stem conv, then 333 residual units (conv, batchNorm, add) at
+ * 16x16x32, written out flat so the benchmark measures validation, not block expansion.
+ */
+export function benchSpec(nodes = 1_000): string {
+  const out = [
+    "fusegraph: 1",
+    "name: bench",
+    "inputs: { x: [16, 16, 3] }",
+    "nodes:",
+    "  stem: { op: conv2d, input: x, filters: 32, kernelSize: 3, padding: same }",
+  ];
+  let prev = "stem";
+  let k = 0;
+  while (out.length - 4 + 3 <= nodes) {
+    out.push(`  c${k}: { op: conv2d, input: ${prev}, filters: 32, kernelSize: 3, padding: same }`);
+    out.push(`  b${k}: { op: batchNorm, input: c${k} }`);
+    out.push(`  r${k}: { merge: add, inputs: [b${k}, ${prev}] }`);
+    prev = `r${k}`;
+    k++;
+  }
+  out.push(`outputs: [${prev}]`);
+  return `${out.join("\n")}\n`;
+}
+
+/**
+ * Median wall time in milliseconds of parse + validate + shape inference + cost of a 1,000-node spec
+ * over `runs` runs (after one warm-up). Not part of the test suite; run it from the built package.
+ */
+export function runValidateBench(runs = 15): number {
+  const text = benchSpec();
+  const once = () => {
+    const r = validateSpec(text);
+    if (!r.ok) throw new Error(`benchmark spec is invalid: ${r.issues[0]?.message ?? ""}`);
+    graphCost(r.graph);
+  };
+  once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    once();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  return times.length % 2 === 1 ? times[mid]! : ((times[mid - 1] ?? 0) + (times[mid] ?? 0)) / 2;
+}

@@ -1,0 +1,80 @@
+import type { Topology } from "./build-graph.js";
+import type { IssueExtra, OpContext } from "./define-op.js";
+import { type IssueCode, issue, type SpecIssue, type SpecPath } from "./issues.js";
+import { LIMITS } from "./limits.js";
+import { formatShape, MAX_ELEMENTS, numel, type Shape } from "./shape.js";
+
+/** `limit_exceeded` for a shape too large to ever allocate (checked before anything is). */
+function checkSize(shape: Shape, path: SpecPath, what: string, nodeId?: string): SpecIssue | undefined {
+  const extra = nodeId !== undefined ? { nodeId } : {};
+  if (shape.length > LIMITS.maxRank)
+    return issue("limit_exceeded", path, `${what} has rank ${shape.length}, more than ${LIMITS.maxRank}`, {
+      ...extra,
+      expected: `rank <= ${LIMITS.maxRank}`,
+      received: String(shape.length),
+    });
+  const n = numel(shape);
+  if (n > MAX_ELEMENTS)
+    return issue(
+      "limit_exceeded",
+      path,
+      `${what} has shape ${formatShape(shape)}: ${n.toExponential(2)} elements per example, more than ${MAX_ELEMENTS}`,
+      { ...extra, expected: `at most ${MAX_ELEMENTS} elements`, received: formatShape(shape) },
+    );
+  return undefined;
+}
+
+const validShape = (s: unknown): s is Shape =>
+  Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d > 0);
+
+/**
+ * Infers every node's shape in topological order. A node is skipped (silently: the cause was reported
+ * already) when it failed an earlier check or one of its inputs has no shape.
+ */
+export function inferShapes(topo: Topology, report: (i: SpecIssue) => void): Map<string, Shape> {
+  const shapes = new Map<string, Shape>();
+  for (const [id, shape] of topo.inputs) {
+    const big = checkSize(shape, ["inputs", id], `input "${id}"`);
+    if (big) report(big);
+    else shapes.set(id, shape);
+  }
+  for (const i of topo.order) {
+    const n = topo.nodes[i]!;
+    if (!n.ok || !n.def) continue;
+    const inShapes: Shape[] = [];
+    for (const id of n.inputs) {
+      const s = id === undefined ? undefined : shapes.get(id);
+      if (!s) break;
+      inShapes.push(s);
+    }
+    if (inShapes.length !== n.inputs.length) continue;
+    const f = n.flat;
+    let failed = false;
+    const ctx: OpContext = {
+      nodeId: f.id,
+      inputIds: n.inputs as string[],
+      issue(code: IssueCode, message: string, extra: IssueExtra = {}) {
+        const { path = [], ...rest } = extra;
+        const i = issue(code, [...f.path, ...path], message, { ...rest, nodeId: f.id });
+        if (i.severity === "error") failed = true;
+        report(i);
+      },
+    };
+    const out = n.def.inferShape(inShapes, n.params, ctx);
+    if (failed) continue;
+    if (!validShape(out)) {
+      report(
+        issue("shape_mismatch", f.path, `node "${f.id}" (${f.kind}): cannot infer its output shape`, {
+          nodeId: f.id,
+          received: inShapes.map(formatShape).join(", "),
+          ...(out !== undefined ? { expected: "positive integer dimensions" } : {}),
+        }),
+      );
+      continue;
+    }
+    const big = checkSize(out, f.path, `node "${f.id}" (${f.kind}) output`, f.id);
+    if (big) report(big);
+    else shapes.set(f.id, out);
+  }
+  return shapes;
+}

@@ -1,0 +1,21 @@
+/**
+ * Bounds on what a spec may ask for. Each one keeps validation itself cheap and safe on hostile input
+ * (huge files, alias bombs, deep nesting, runaway block expansion); exceeding one is `limit_exceeded`.
+ */
+export const LIMITS = {
+  /** Characters of spec text. */
+  maxTextChars: 32 * 1024 * 1024,
+  /** Alias expansions YAML may perform (the `yaml` package's `maxAliasCount`). */
+  maxAliasCount: 1_000,
+  /** Nesting depth of the document's values. */
+  maxDepth: 64,
+  /** Values (objects, arrays, scalars) in the document once aliases are expanded. */
+  maxValues: 2_000_000,
+  /** Nodes after block expansion. */
+  maxNodes: 100_000,
+  /** Rank of any tensor. */
+  maxRank: 16,
+} as const;
+
+/** Names that would reach `Object.prototype` if used as ids or keys of plain objects. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);

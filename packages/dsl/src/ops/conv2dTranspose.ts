@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { type CostArgs, defineOp } from "../define-op.js";
+import { formatShape } from "../shape.js";
+import {
+  checkRank,
+  inputLabel,
+  kerasKernel,
+  nodeLabel,
+  padding,
+  pair,
+  toPair,
+  transposeWindow2d,
+  zerosBias,
+} from "./common.js";
+
+const params = z.strictObject({
+  filters: z.number().int().positive(),
+  kernelSize: pair,
+  strides: pair.default(1),
+  padding: padding.default("valid"),
+  dilation: pair.default(1),
+  useBias: z.boolean().default(true),
+});
+export type Conv2dTransposeParams = z.infer<typeof params>;
+
+/** Every input position scatters a kh x kw x filters patch: H*W*C*kh*kw*filters. */
+function transposeMacs({ inputs: [x], params: p }: CostArgs<Conv2dTransposeParams>): number {
+  const [kh, kw] = toPair(p.kernelSize);
+  const [h = 0, w = 0, c = 0] = x ?? [];
+  return h * w * c * kh * kw * p.filters;
+}
+
+/**
+ * Transposed 2-D convolution (the gradient of conv2d; "deconvolution" in FCN, Long et al., 2015, and
+ * U-Net's up-convolution, Ronneberger et al., 2015), channels last.
+ * Shape: [H,W,C] -> [H',W',filters] with H' = (H-1)*s + (k-1)*d + 1 - pt - pb for `valid` (no pads) or
+ * explicit pads [t,b,l,r]; `same` gives H*s (TF). Kernel [kh,kw,filters,C] (Keras layout).
+ * Params: kh*kw*filters*C (+ filters). MACs: H*W*C*kh*kw*filters (counted over input positions).
+ * Flops: 2*MACs + H'*W'*filters bias adds.
+ */
+export const conv2dTranspose = defineOp({
+  kind: "conv2dTranspose",
+  category: "primitive",
+  doc: "Transposed 2-D convolution: [H,W,C] -> [(H-1)*s+(k-1)*d+1-pt-pb, ..., filters] (same: H*s); kernel [kh,kw,filters,C]; MACs H*W*C*kh*kw*filters. Long et al. 2015 (FCN).",
+  params,
+  arity: 1,
+  inferShape([x], p, ctx) {
+    if (!checkRank(ctx, "conv2dTranspose", x, 3, "[H,W,C]")) return undefined;
+    const [h = 0, w = 0] = x;
+    const { outH, outW } = transposeWindow2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
+    if (outH < 1 || outW < 1) {
+      ctx.issue(
+        "shape_mismatch",
+        `${nodeLabel(ctx, "conv2dTranspose")}: padding ${JSON.stringify(p.padding)} crops all of the output for ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
+        {
+          path: ["padding"],
+          expected: "an output of at least 1x1",
+          received: `${outH}x${outW}`,
+          hint: "use smaller pads or a larger kernel/stride",
+        },
+      );
+      return undefined;
+    }
+    return [outH, outW, p.filters];
+  },
+  weights({ inputs: [x], params: p }) {
+    const [kh, kw] = toPair(p.kernelSize);
+    const kernel = kerasKernel("kernel", [kh, kw, p.filters, x?.[2] ?? 0]);
+    return p.useBias ? [kernel, zerosBias("bias", p.filters)] : [kernel];
+  },
+  macs: transposeMacs,
+  flops(args) {
+    const [oh = 0, ow = 0, f = 0] = args.output;
+    return 2 * transposeMacs(args) + (args.params.useBias ? oh * ow * f : 0);
+  },
+});

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { defineOp } from "../define-op.js";
+import { numel } from "../shape.js";
+
+const params = z.strictObject({});
+export type FlattenParams = z.infer<typeof params>;
+
+/**
+ * Flattens one example to a vector, row-major over the channels-last layout (Keras Flatten).
+ * Shape: any -> [numel]. 0 params, 0 MACs, 0 flops.
+ */
+export const flatten = defineOp({
+  kind: "flatten",
+  category: "primitive",
+  doc: "Flatten one example row-major: any -> [numel]; 0 params, 0 MACs, 0 flops.",
+  params,
+  arity: 1,
+  inferShape: ([x]) => (x ? [numel(x)] : undefined),
+  weights: () => [],
+  macs: () => 0,
+  flops: () => 0,
+});

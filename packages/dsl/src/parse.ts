@@ -1,0 +1,178 @@
+import { type Document, LineCounter, type Node, parseDocument, visit } from "yaml";
+import type { SpecDocument } from "./document.js";
+import { isError, issue, type Result, type SpecIssue } from "./issues.js";
+import { LIMITS } from "./limits.js";
+import { duplicateKeys, type Locator, locator } from "./locate.js";
+import { sanitize } from "./sanitize.js";
+import { checkStructure } from "./structure.js";
+
+export type SpecFormat = "yaml" | "json";
+
+export interface ParseOptions {
+  /** Used to pick the format by extension (`.json`, `.yaml`, `.yml`) and in messages. */
+  filename?: string;
+  format?: SpecFormat;
+}
+
+/** By `format`, else the filename's extension, else JSON when the text starts with `{`, else YAML. */
+export function detectFormat(text: string, opts: ParseOptions = {}): SpecFormat {
+  if (opts.format) return opts.format;
+  const ext = opts.filename?.toLowerCase().match(/\.([a-z]+)$/)?.[1];
+  if (ext === "json") return "json";
+  if (ext === "yaml" || ext === "yml") return "yaml";
+  return text.trimStart().startsWith("{") ? "json" : "yaml";
+}
+
+export interface ParsedText {
+  /** The document's plain data, or undefined when the text could not be read at all. */
+  value: unknown;
+  locate: Locator;
+  issues: SpecIssue[];
+}
+
+const noLocation: Locator = () => ({ line: 1, column: 1 });
+
+/** Where the first alias of the document is written (to place alias issues). */
+function firstAliasOffset(doc: Document, source?: string): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_k, node) {
+      if (source !== undefined && node.source !== source) return undefined;
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/**
+ * Reads YAML or JSON text (both through the `yaml` package, so both get line:column) into plain data.
+ * Syntax errors are `parse_error` and end parsing; duplicate keys are `duplicate_id` for node ids and
+ * `parse_error` otherwise, and do not stop the later stages (the last value written wins); alias bombs and deep nesting are `limit_exceeded`.
+ */
+export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
+  if (text.length > LIMITS.maxTextChars) {
+    return {
+      value: undefined,
+      locate: noLocation,
+      issues: [
+        issue(
+          "limit_exceeded",
+          [],
+          `the spec has ${text.length} characters, more than ${LIMITS.maxTextChars}`,
+          {
+            line: 1,
+            column: 1,
+          },
+        ),
+      ],
+    };
+  }
+  const json = detectFormat(text, opts) === "json";
+  const lines = new LineCounter();
+  let doc: Document;
+  try {
+    doc = parseDocument(text, {
+      lineCounter: lines,
+      // Duplicate keys are found by duplicateKeys() below, in linear time.
+      uniqueKeys: false,
+      prettyErrors: false,
+      // NOTE: "silent" would also drop the error for a second `---` document; "error" logs nothing.
+      logLevel: "error",
+      ...(json ? { schema: "json" as const } : {}),
+    });
+  } catch (e) {
+    const deep = e instanceof RangeError;
+    return {
+      value: undefined,
+      locate: noLocation,
+      issues: [
+        issue(
+          deep ? "limit_exceeded" : "parse_error",
+          [],
+          deep ? "the spec nests too deeply to parse" : `cannot parse the spec: ${String(e)}`,
+          { line: 1, column: 1 },
+        ),
+      ],
+    };
+  }
+  const locate = locator(doc, lines);
+  const at = (offset: number | undefined) => {
+    const { line, col } = lines.linePos(offset ?? 0);
+    return { line, column: col };
+  };
+  const issues: SpecIssue[] = [];
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors)
+      issues.push(
+        issue("parse_error", [], `${json ? "JSON" : "YAML"} syntax error: ${err.message}`, at(err.pos[0])),
+      );
+    return { value: undefined, locate, issues };
+  }
+  for (const { path, offset } of duplicateKeys(doc)) {
+    const id = String(path[path.length - 1]);
+    const isNodeId =
+      (path.length === 2 && path[0] === "nodes") ||
+      (path.length === 4 && path[0] === "blocks" && path[2] === "nodes");
+    issues.push(
+      isNodeId
+        ? issue("duplicate_id", path, `node id "${id}" is defined twice`, {
+            ...at(offset),
+            nodeId: id,
+            hint: "node ids must be unique; rename one of them",
+          })
+        : issue("parse_error", path, `duplicate key "${id}"`, at(offset)),
+    );
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const bomb = /excessive alias/i.test(msg);
+    const missing = /unresolved alias[^:]*:\s*(.*)$/i.exec(msg)?.[1];
+    const pos = at(firstAliasOffset(doc, missing ?? undefined) ?? (doc.contents as Node | null)?.range?.[0]);
+    issues.push(
+      bomb
+        ? issue("limit_exceeded", [], `YAML aliases expand to more than ${LIMITS.maxAliasCount} copies`, {
+            ...pos,
+            hint: "an alias bomb, or heavy reuse of anchors: write the repeated part as a block instead",
+          })
+        : e instanceof RangeError
+          ? issue("limit_exceeded", [], "the spec nests too deeply", pos)
+          : issue("parse_error", [], `cannot read the spec: ${msg}`, pos),
+    );
+    return { value: undefined, locate, issues };
+  }
+  const clean = sanitize(value);
+  issues.push(...clean.issues);
+  return { value: clean.value, locate, issues: withLocations(issues, locate) };
+}
+
+/** Fills line/column of issues that have none from the locator. */
+export function withLocations(issues: SpecIssue[], locate: Locator | undefined): SpecIssue[] {
+  if (!locate) return issues;
+  return issues.map((i) => {
+    if (i.line !== undefined) return i;
+    const pos = locate(i.path);
+    return pos ? { ...i, line: pos.line, column: pos.column } : i;
+  });
+}
+
+export type ParsedSpec = Result<{ doc: SpecDocument; locate: Locator }>;
+
+/** Parses spec text into the document model, with a locator from paths to line:column. */
+export function parseSpec(text: string, opts: ParseOptions = {}): ParsedSpec {
+  const parsed = parseText(text, opts);
+  const issues = [...parsed.issues];
+  let doc: SpecDocument | undefined;
+  if (parsed.value !== undefined || parsed.issues.length === 0) {
+    const s = checkStructure(parsed.value);
+    issues.push(...s.issues);
+    doc = s.doc;
+  }
+  const located = withLocations(issues, parsed.locate);
+  if (!doc || located.some(isError)) return { ok: false, issues: located };
+  return { ok: true, warnings: located, doc, locate: parsed.locate };
+}

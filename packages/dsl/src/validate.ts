@@ -1,0 +1,111 @@
+import { expandBlocks } from "./blocks.js";
+import { buildTopology } from "./build-graph.js";
+import type { SpecDocumentInput } from "./document.js";
+import type { Graph, GraphNode } from "./graph.js";
+import { inferShapes } from "./infer.js";
+import { isError, issue, type Result, type SpecIssue } from "./issues.js";
+import { LIMITS } from "./limits.js";
+import type { Locator } from "./locate.js";
+import { type ParseOptions, parseText, withLocations } from "./parse.js";
+import { sanitize } from "./sanitize.js";
+import { checkStructure } from "./structure.js";
+
+/** Same issue reached twice (e.g. a block's node checked once per instance) is reported once. */
+function dedupe(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.code}\u0000${JSON.stringify(i.path)}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Located, deduplicated, in document order (issues without a location keep their stage order). */
+function finish(issues: SpecIssue[], locate: Locator | undefined): SpecIssue[] {
+  const located = withLocations(dedupe(issues), locate);
+  if (!locate) return located;
+  return located
+    .map((i, k) => ({ i, k }))
+    .sort((a, b) => (a.i.line ?? 0) - (b.i.line ?? 0) || (a.i.column ?? 0) - (b.i.column ?? 0) || a.k - b.k)
+    .map(({ i }) => i);
+}
+
+/**
+ * The whole check, from spec text (YAML or JSON) or a document object to a validated, shape-inferred
+ * graph: structure, block expansion, kinds and params, refs, ids, cycles, shapes and size limits.
+ * Every stage runs on whatever the earlier ones left valid, so all of a document's issues come back
+ * together; warnings (unused nodes) ride along with success.
+ */
+export function validateSpec(
+  input: string | SpecDocumentInput,
+  opts: ParseOptions = {},
+): Result<{ graph: Graph }> {
+  const issues: SpecIssue[] = [];
+  const report = (i: SpecIssue) => {
+    issues.push(i);
+  };
+  let locate: Locator | undefined;
+  let value: unknown;
+  if (typeof input === "string") {
+    const parsed = parseText(input, opts);
+    issues.push(...parsed.issues);
+    locate = parsed.locate;
+    value = parsed.value;
+    if (value === undefined && issues.some(isError)) return { ok: false, issues: finish(issues, locate) };
+  } else {
+    const clean = sanitize(input);
+    issues.push(...clean.issues);
+    value = clean.value;
+    if (value === undefined) return { ok: false, issues: finish(issues, locate) };
+  }
+
+  const { doc, poisoned, issues: structural } = checkStructure(value);
+  issues.push(...structural);
+  if (!doc) return { ok: false, issues: finish(issues, locate) };
+
+  const expanded = expandBlocks(doc, report);
+  if (expanded.nodes.length > LIMITS.maxNodes) {
+    report(
+      issue(
+        "limit_exceeded",
+        ["nodes"],
+        `the graph has ${expanded.nodes.length} nodes after expanding blocks, more than ${LIMITS.maxNodes}`,
+        {
+          expected: `at most ${LIMITS.maxNodes} nodes`,
+          received: String(expanded.nodes.length),
+          hint: "lower a block's repeat count",
+        },
+      ),
+    );
+    return { ok: false, issues: finish(issues, locate) };
+  }
+  const topo = buildTopology(doc, expanded.nodes, expanded.aliases, poisoned, report);
+  const shapes = inferShapes(topo, report);
+
+  const all = finish(issues, locate);
+  if (all.some(isError)) return { ok: false, issues: all };
+
+  const nodes = topo.order.map((i): GraphNode => {
+    const n = topo.nodes[i]!;
+    const f = n.flat;
+    const node = {
+      id: f.id,
+      kind: n.kind,
+      inputs: n.inputs as string[],
+      params: n.params,
+      shape: shapes.get(f.id)!,
+      path: f.via[0] ?? f.path,
+      ...(f.scope.length > 0 ? { scope: [...f.scope] } : {}),
+    };
+    // NOTE: no errors means every node has a kind, params from that kind's schema, and a shape.
+    return node as GraphNode;
+  });
+  const graph: Graph = {
+    name: doc.name,
+    inputs: [...topo.inputs].map(([id, shape]) => ({ id, shape })),
+    nodes,
+    outputs: topo.outputs as string[],
+  };
+  return { ok: true, warnings: all, graph };
+}
