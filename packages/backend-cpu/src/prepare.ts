@@ -5,6 +5,7 @@ import {
   type Graph,
   type GraphNode,
   type GraphNodeOf,
+  type GraphWeight,
   graphWeights,
   type OpDef,
   type OpKind,
@@ -43,9 +44,9 @@ export interface Executor {
 
 const compositeSet: ReadonlySet<string> = new Set(compositeKinds);
 /** Ops whose output is their first input's buffer unchanged at inference. */
-const ALIAS_KINDS: ReadonlySet<string> = new Set(["dropout", "flatten"]);
+const ALIAS_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(["dropout", "flatten"]);
 /** Kernels that apply a following activation to their own output. */
-const ACTIVATION_FUSERS: ReadonlySet<string> = new Set(["conv2d", "add", "batchNorm", "dense"]);
+const ACTIVATION_FUSERS: ReadonlySet<OpKind> = new Set<OpKind>(["conv2d", "add", "batchNorm", "dense"]);
 const FUSABLE_FNS: Readonly<Record<string, number>> = { relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 };
 
 function fail(): never {
@@ -82,6 +83,21 @@ function lower(graph: Graph, weights: WeightMap): { nodes: GraphNode[]; weights:
   return { nodes: out, weights: lowered };
 }
 
+/**
+ * The weights keyed for every node that computes with them: a node with `shareWeights` gets its
+ * target's arrays under its own id (the same arrays, not copies), so lowering, folding and kernels need
+ * not know about sharing. Fusions copy before they fold (see `gemmConv`), so a shared conv folded with
+ * a different batchNorm at each use never alters the weights the other uses read.
+ */
+function withSharedWeights(graph: Graph, weights: WeightMap): WeightMap {
+  const shared = sharedKeys(graph, graphWeights(graph));
+  if (shared.size === 0) return weights;
+  const out: WeightMap = new Map(weights);
+  // NOTE: checkWeights has run, so every weight of every target is present.
+  for (const [key, { source }] of shared) out.set(key, weights.get(source)!);
+  return out;
+}
+
 /** Checks the map holds exactly the graph's weights with the declared shapes. */
 export function checkWeights(graph: Graph, weights: WeightMap): void {
   const expected = graphWeights(graph);
@@ -101,24 +117,50 @@ export function checkWeights(graph: Graph, weights: WeightMap): void {
       );
     }
   }
+  const shared = sharedKeys(graph, expected);
   for (const key of weights.keys()) {
-    if (!names.has(key))
-      throw new ExecutionError(
-        "unexpected_weight",
-        `weight "${key}" belongs to no node of graph "${graph.name}"`,
-      );
+    if (names.has(key)) continue;
+    const owner = shared.get(key);
+    throw new ExecutionError(
+      "unexpected_weight",
+      owner
+        ? `weight "${key}" belongs to node "${owner.node}", which shares the weights of "${owner.target}": give them once, under "${owner.target}/"`
+        : `weight "${key}" belongs to no node of graph "${graph.name}"`,
+    );
   }
 }
 
-function activationOf(node: GraphNode): FusedActivation | undefined {
-  if ((node.kind as string) !== "activation") return undefined;
-  const p = node.params as { fn?: string; alpha?: number };
-  const code = FUSABLE_FNS[p.fn ?? ""];
-  return code === undefined ? undefined : { code, alpha: p.alpha ?? 0 };
+/**
+ * Keys a sharing node's weights would have if it owned them, mapped to the node, its target and the
+ * target's key for the same weight (`owned` is `graphWeights(graph)`).
+ */
+function sharedKeys(
+  graph: Graph,
+  owned: readonly GraphWeight[],
+): Map<string, { node: string; target: string; source: string }> {
+  const out = new Map<string, { node: string; target: string; source: string }>();
+  for (const n of graph.nodes) {
+    if (n.shareWeights === undefined) continue;
+    for (const { key, nodeId, spec } of owned) {
+      if (nodeId !== n.shareWeights) continue;
+      out.set(weightKey(n.id, spec.name), { node: n.id, target: nodeId, source: key });
+    }
+  }
+  return out;
 }
 
-function foldBatchNorm(bn: GraphNode, weight: (id: string, name: string) => Float32Array): FoldedBatchNorm {
-  const p = bn.params as { epsilon: number; center: boolean; scale: boolean };
+function activationOf(node: GraphNode): FusedActivation | undefined {
+  if (node.kind !== "activation") return undefined;
+  const p = node.params;
+  const code = FUSABLE_FNS[p.fn];
+  return code === undefined ? undefined : { code, alpha: p.fn === "leakyRelu" ? p.alpha : 0 };
+}
+
+function foldBatchNorm(
+  bn: GraphNodeOf<"batchNorm">,
+  weight: (id: string, name: string) => Float32Array,
+): FoldedBatchNorm {
+  const p = bn.params;
   const mean = weight(bn.id, "movingMean");
   const variance = weight(bn.id, "movingVariance");
   const gamma = p.scale ? weight(bn.id, "gamma") : undefined;
@@ -171,7 +213,7 @@ function buildSteps(graph: Graph, nodes: readonly GraphNode[], weights: WeightMa
     let residual: string | undefined;
     if (node.kind === "conv2d") {
       const bn = sole(last.id);
-      if (bn && (bn.kind as string) === "batchNorm") {
+      if (bn?.kind === "batchNorm") {
         batchNorm = foldBatchNorm(bn, weight);
         last = bn;
       }
@@ -213,7 +255,7 @@ function buildSteps(graph: Graph, nodes: readonly GraphNode[], weights: WeightMa
 /** Compiles a validated graph with its weights into an executor. */
 export function prepare(graph: Graph, weights: WeightMap, options: PrepareOptions = {}): Executor {
   checkWeights(graph, weights);
-  const lowered = lower(graph, weights);
+  const lowered = lower(graph, withSharedWeights(graph, weights));
   const steps = buildSteps(graph, lowered.nodes, lowered.weights, options.fuse ?? true);
   const sizes = new Map<string, number>();
   for (const i of graph.inputs) sizes.set(i.id, sizeOf(i.shape));

@@ -4,14 +4,15 @@ import {
   type GraphNodeOf,
   initWeights,
   type OpKind,
+  type Shape,
   type WeightMap,
 } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import "./layers/register.js";
 import { CompileError } from "./errors.js";
-import { type Lowering, lowerContext } from "./lowering.js";
+import { type LowerContext, type Lowering, lowerContext } from "./lowering.js";
 import { lowerings } from "./lowerings.js";
-import { checkLayerId, layerNameFor } from "./names.js";
+import { checkLayerId, layerNameFor, nodeIdForLayer } from "./names.js";
 import { setModelWeights } from "./weights.js";
 
 export interface CompileOptions {
@@ -36,20 +37,130 @@ function modelName(name: string): string {
   return /^[A-Za-z0-9]/.test(clean) ? clean : `m${clean}`;
 }
 
+/** Lowers one node, turning whatever tfjs throws into a {@link CompileError} naming the node. */
+function lowerChecked(node: GraphNode, ctx: LowerContext): tf.SymbolicTensor {
+  try {
+    return lowerNode(node, ctx);
+  } catch (e) {
+    if (e instanceof CompileError) throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new CompileError(
+      node.id,
+      "unsupported_params",
+      `tfjs could not build the ${node.kind} layer: ${reason}`,
+      "check the node's params against docs/ops.md",
+    );
+  }
+}
+
+/**
+ * A node lowered onto stand-in inputs, so its layers exist before (or apart from) the graph's tensors:
+ * the layers holding weights are keyed by their name relative to the node (`""` for the node's own
+ * layer, `"/proj0"` for a part), which is how a sharing node finds its target's counterpart.
+ */
+interface Detached {
+  node: GraphNode;
+  placeholders: readonly tf.SymbolicTensor[];
+  output: tf.SymbolicTensor;
+  weighted: ReadonlyMap<string, tf.layers.Layer>;
+}
+
+function lowerDetached(graph: Graph, node: GraphNode, inputShapes: readonly Shape[]): Detached {
+  const placeholders = inputShapes.map((s) => tf.input({ shape: [...s] }));
+  const output = lowerChecked(node, lowerContext(graph, node.id, placeholders, inputShapes));
+  const weighted = new Map<string, tf.layers.Layer>();
+  const stop = new Set(placeholders);
+  const seen = new Set<tf.layers.Layer>();
+  const stack = [output];
+  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
+    if (stop.has(t) || seen.has(t.sourceLayer)) continue;
+    const layer = t.sourceLayer;
+    seen.add(layer);
+    if (layer.weights.length > 0) weighted.set(nodeIdForLayer(layer.name).slice(node.id.length), layer);
+    for (const n of layer.inboundNodes) stack.push(...n.inputTensors);
+  }
+  return { node, placeholders, output, weighted };
+}
+
+/**
+ * Applies a detached lowering's layers again, to the real inputs, in the same wiring: layers holding
+ * weights are swapped for `swap(suffix, layer)` (the target's, for a sharing node), the rest reused.
+ * This is the functional API's layer sharing: one layer object called on several inputs.
+ */
+function replay(
+  d: Detached,
+  inputs: readonly tf.SymbolicTensor[],
+  swap: (suffix: string, layer: tf.layers.Layer) => tf.layers.Layer,
+): tf.SymbolicTensor {
+  const done = new Map<tf.SymbolicTensor, tf.SymbolicTensor>(d.placeholders.map((p, i) => [p, inputs[i]!]));
+  const suffixOf = new Map([...d.weighted].map(([suffix, layer]) => [layer, suffix]));
+  // Iterative post-order over the lowering's tensors: a node's layers are few, but keep it stack-safe.
+  const stack: tf.SymbolicTensor[] = [d.output];
+  while (stack.length > 0) {
+    const t = stack[stack.length - 1]!;
+    if (done.has(t)) {
+      stack.pop();
+      continue;
+    }
+    const call = t.sourceLayer.inboundNodes[t.nodeIndex]!;
+    const pending = call.inputTensors.filter((x) => !done.has(x));
+    if (pending.length > 0) {
+      stack.push(...pending);
+      continue;
+    }
+    stack.pop();
+    const suffix = suffixOf.get(t.sourceLayer);
+    const layer = suffix === undefined ? t.sourceLayer : swap(suffix, t.sourceLayer);
+    const ins = call.inputTensors.map((x) => done.get(x)!);
+    const out = layer.apply(ins.length === 1 ? ins[0]! : ins, call.callArgs) as
+      | tf.SymbolicTensor
+      | tf.SymbolicTensor[];
+    const outs = Array.isArray(out) ? out : [out];
+    for (const [i, o] of call.outputTensors.entries()) done.set(o, outs[i]!);
+  }
+  return done.get(d.output)!;
+}
+
 /**
  * Compiles a validated graph into a tf.LayersModel (functional API), one layer (or a few named parts)
  * per node, layer names from node ids (see `layerNameFor`). Starts from the given weights, or from
  * `initWeights(graph, { seed })` so backend-cpu with the same seed runs the same model.
+ * A node with `shareWeights` calls its target's layers again on its own inputs, so the model holds
+ * the weights once, on the target's layers (its weight-free parts, e.g. padding, stay its own).
  * Throws {@link CompileError} naming the node when a node cannot be expressed in tfjs layers.
  */
 export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel {
   const tensors = new Map<string, tf.SymbolicTensor>();
-  const shapes = new Map<string, readonly number[]>();
+  const shapes = new Map<string, Shape>();
+  for (const i of graph.inputs) shapes.set(i.id, i.shape);
+  for (const n of graph.nodes) shapes.set(n.id, n.shape);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const targets = new Set(graph.nodes.flatMap((n) => (n.shareWeights === undefined ? [] : [n.shareWeights])));
+  // NOTE: shareWeights adds no ordering, so a sharing node may come before its target: the target's
+  // layers are made on first need, detached, and wired to the target's inputs when it comes.
+  const owners = new Map<string, Detached>();
+  const inputShapesOf = (node: GraphNode) => node.inputs.map((id) => shapes.get(id) ?? []);
+  const owner = (id: string, reader: GraphNode): Detached => {
+    let d = owners.get(id);
+    if (d) return d;
+    const target = byId.get(id);
+    if (!target) {
+      throw new CompileError(
+        reader.id,
+        "unknown_node",
+        `shares the weights of "${id}", which is no node of the graph`,
+        "compile a graph from validateSpec/loadGraph",
+      );
+    }
+    d = lowerDetached(graph, target, inputShapesOf(target));
+    owners.set(id, d);
+    return d;
+  };
+
   const inputs = graph.inputs.map((i) => {
     checkLayerId(i.id);
     const t = tf.input({ shape: [...i.shape], name: layerNameFor(i.id) });
     tensors.set(i.id, t);
-    shapes.set(i.id, i.shape);
     return t;
   });
   for (const node of graph.nodes as readonly GraphNode[]) {
@@ -65,24 +176,13 @@ export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel
         );
       return t;
     });
-    const ctx = lowerContext(
-      graph,
-      node.id,
-      ins,
-      node.inputs.map((id) => shapes.get(id) ?? []),
-    );
     let out: tf.SymbolicTensor;
-    try {
-      out = lowerNode(node, ctx);
-    } catch (e) {
-      if (e instanceof CompileError) throw e;
-      const reason = e instanceof Error ? e.message : String(e);
-      throw new CompileError(
-        node.id,
-        "unsupported_params",
-        `tfjs could not build the ${node.kind} layer: ${reason}`,
-        "check the node's params against docs/ops.md",
-      );
+    if (node.shareWeights !== undefined) {
+      out = lowerSharing(graph, node, node.shareWeights, ins, inputShapesOf(node), owner);
+    } else if (targets.has(node.id)) {
+      out = replay(owner(node.id, node), ins, (_suffix, layer) => layer);
+    } else {
+      out = lowerChecked(node, lowerContext(graph, node.id, ins, inputShapesOf(node)));
     }
     const got = out.shape.slice(1);
     if (got.length !== node.shape.length || got.some((d, i) => d !== node.shape[i])) {
@@ -94,7 +194,6 @@ export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel
       );
     }
     tensors.set(node.id, out);
-    shapes.set(node.id, node.shape);
   }
   const outputs = graph.outputs.map((id) => {
     const t = tensors.get(id);
@@ -104,4 +203,46 @@ export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel
   const model = tf.model({ inputs, outputs, name: modelName(graph.name) });
   setModelWeights(model, graph, opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 }));
   return model;
+}
+
+/**
+ * Lowers a sharing node: its own lowering on stand-ins gives its wiring and weight-free parts (built
+ * for its own input shapes), then each layer holding weights is replaced by the target's counterpart.
+ * The stand-in copies' weights are freed; they never enter the model.
+ */
+function lowerSharing(
+  graph: Graph,
+  node: GraphNode,
+  targetId: string,
+  ins: readonly tf.SymbolicTensor[],
+  inputShapes: readonly Shape[],
+  owner: (id: string, reader: GraphNode) => Detached,
+): tf.SymbolicTensor {
+  const target = owner(targetId, node);
+  const mine = lowerDetached(graph, node, inputShapes);
+  try {
+    return replay(mine, ins, (suffix, layer) => {
+      const theirs = target.weighted.get(suffix);
+      if (!theirs) {
+        throw new CompileError(
+          node.id,
+          "weights_mismatch",
+          `shares the weights of "${targetId}", but its layer "${layer.name}" has no counterpart among "${targetId}"'s layers`,
+          "shareWeights needs a node of the same kind with the same params",
+        );
+      }
+      return theirs;
+    });
+  } catch (e) {
+    if (e instanceof CompileError) throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new CompileError(
+      node.id,
+      "weights_mismatch",
+      `tfjs could not call "${targetId}"'s layers on this node's inputs: ${reason}`,
+      "shared weights need the same input channels and params in both nodes",
+    );
+  } finally {
+    for (const layer of mine.weighted.values()) layer.dispose();
+  }
 }

@@ -56,7 +56,10 @@ function layerWeights(model: tf.LayersModel, graph: Graph): LayerWeights[] {
   return [...groups.values()];
 }
 
-/** Reads a tfjs model's weights into the shared named {@link WeightMap} (keys `nodeId/weightName`). */
+/**
+ * Reads a tfjs model's weights into the shared named {@link WeightMap} (keys `nodeId/weightName`);
+ * shared weights appear once, under the target node's id, as `initWeights` keys them.
+ */
 export function modelWeights(model: tf.LayersModel, graph: Graph): WeightMap {
   const out: WeightMap = new Map();
   for (const g of layerWeights(model, graph)) {
@@ -70,10 +73,42 @@ export function modelWeights(model: tf.LayersModel, graph: Graph): WeightMap {
 }
 
 /**
+ * Keys a node that shares another's weights (`shareWeights`) would have if it owned them, mapped to
+ * the node and its target: such a node has none, so values given under it would silently go unused.
+ */
+function sharedKeys(graph: Graph): Map<string, { node: string; target: string }> {
+  const names = new Map<string, string[]>();
+  for (const { nodeId, spec } of graphWeights(graph))
+    names.set(nodeId, [...(names.get(nodeId) ?? []), spec.name]);
+  const out = new Map<string, { node: string; target: string }>();
+  for (const n of graph.nodes) {
+    if (n.shareWeights === undefined) continue;
+    for (const name of names.get(n.shareWeights) ?? []) {
+      out.set(weightKey(n.id, name), { node: n.id, target: n.shareWeights });
+    }
+  }
+  return out;
+}
+
+/**
  * Loads a {@link WeightMap} (e.g. from `initWeights` or backend-cpu) into a model compiled from the
- * graph. Every weight the graph declares must be present with its declared shape.
+ * graph. Every weight the graph declares must be present with its declared shape. Shared weights are
+ * given once, under the target node's id (they live on its layers, which the sharing nodes call too);
+ * a weight keyed under a sharing node is refused.
  */
 export function setModelWeights(model: tf.LayersModel, graph: Graph, weights: WeightMap): void {
+  const sharers = sharedKeys(graph);
+  for (const key of weights.keys()) {
+    const shared = sharers.get(key);
+    if (shared) {
+      throw new CompileError(
+        shared.node,
+        "weights_mismatch",
+        `weight "${key}" is given, but the node shares the weights of "${shared.target}" and has none of its own`,
+        `give them once, as "${shared.target}/<name>"`,
+      );
+    }
+  }
   for (const g of layerWeights(model, graph)) {
     const tensors = g.keys.map((key, i) => {
       const w = weights.get(key);

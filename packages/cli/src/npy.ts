@@ -106,7 +106,9 @@ export function readNpy(bytes: Uint8Array, label = "<npy>"): NpyArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6] ?? 0;
   if (major < 1 || major > 3) {
-    throw new NpyError(`${label}: .npy format version ${major}.${bytes[7]} is not supported (1.0, 2.0, 3.0 are)`);
+    throw new NpyError(
+      `${label}: .npy format version ${major}.${bytes[7]} is not supported (1.0, 2.0, 3.0 are)`,
+    );
   }
   const lengthBytes = major === 1 ? 2 : 4;
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);

@@ -2,9 +2,16 @@ import { readFileSync } from "node:fs";
 import { SpecError } from "@fusegraph/dsl";
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
+import { registerCompare } from "./commands/compare.js";
+import { registerCompile } from "./commands/compile.js";
+import { registerEquivalence } from "./commands/equivalence.js";
+import { registerGraph } from "./commands/graph.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerList } from "./commands/list.js";
 import { registerMain } from "./commands/main.js";
+import { registerRun } from "./commands/run.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerVerify } from "./commands/verify.js";
 import type { CommandContext } from "./context.js";
 import { ExitCode, UsageError } from "./errors.js";
 import { type CliIO, makeStyle } from "./output.js";
@@ -28,14 +35,20 @@ Specs:
 Examples:
   $ fusegraph check model.yaml
   $ fusegraph inspect tiny-unet
-  $ fusegraph inspect model.yaml --json
-  $ fusegraph schema > fusegraph.schema.json
+  $ fusegraph list
+  $ fusegraph compare unet --merge add
+  $ fusegraph compile tiny-unet --backend tfjs --out build/tiny-unet
+  $ fusegraph verify tiny-fpn
+  $ fusegraph run tiny-hed --random --out edges.npy
+  $ fusegraph graph tiny-fpn --out tiny-fpn.svg
   $ fusegraph main
 
 Exit codes:
   0  ok (warnings may have been printed)
-  1  a spec is invalid, or a step of the main job failed
-  2  usage error: unknown command or option, missing argument, unreadable spec file
+  1  a spec is invalid; a check failed (verify or equivalence above tolerance, a merge switch
+     that does not fit); a backend could not compile or run the graph; a main-job step failed
+  2  usage error: unknown command or option, bad option value, missing argument, unreadable spec,
+     input or weights file, or an existing output directory without --force
   3  internal error (a bug in fusegraph; rerun with --debug for the stack trace)
 
 Environment:
@@ -63,6 +76,9 @@ export function createProgram(io: CliIO, setExitCode: (code: ExitCode) => void):
     .option("--debug", "print stack traces for internal errors")
     .option("--no-color", "plain output without colour")
     .exitOverride()
+    // NOTE: descriptions are laid out by hand in lines under 110 characters; commander's default
+    // wrap at 80 columns would break them mid-sentence.
+    .configureHelp({ helpWidth: 110 })
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
@@ -82,6 +98,13 @@ export function createProgram(io: CliIO, setExitCode: (code: ExitCode) => void):
   // Subcommands inherit exitOverride and configureOutput because they are created after them.
   registerCheck(program, ctx, setExitCode);
   registerInspect(program, ctx, setExitCode);
+  registerList(program, ctx, setExitCode);
+  registerGraph(program, ctx, setExitCode);
+  registerCompare(program, ctx, setExitCode);
+  registerCompile(program, ctx, setExitCode);
+  registerRun(program, ctx, setExitCode);
+  registerVerify(program, ctx, setExitCode);
+  registerEquivalence(program, ctx, setExitCode);
   registerSchema(program, ctx, setExitCode);
   registerMain(program, ctx, setExitCode);
   return program;
@@ -101,6 +124,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<ExitCo
   }
 }
 
+/**
+ * The backends' typed errors (matched by name, so this module need not load the backends): a graph
+ * tfjs layers cannot express, or inputs and weights a backend refuses. Their messages name the node.
+ */
+const BACKEND_ERRORS: ReadonlySet<string> = new Set(["CompileError", "ExecutionError", "ModelIoError"]);
+
 /** One clear line per failure; a stack trace only for internal errors and only with --debug. */
 export function reportError(err: unknown, io: CliIO, debug: boolean): ExitCode {
   if (err instanceof CommanderError) {
@@ -111,7 +140,7 @@ export function reportError(err: unknown, io: CliIO, debug: boolean): ExitCode {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
     return ExitCode.usage;
   }
-  if (err instanceof SpecError) {
+  if (err instanceof SpecError || (err instanceof Error && BACKEND_ERRORS.has(err.name))) {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
     return ExitCode.failed;
   }

@@ -120,7 +120,9 @@ export async function readInputFile(
           })();
   for (const key of Object.keys(byName)) {
     if (!ids.includes(key)) {
-      throw new UsageError(`${path}: "${key}" is not an input of graph "${graph.name}" (inputs: ${ids.join(", ")})`);
+      throw new UsageError(
+        `${path}: "${key}" is not an input of graph "${graph.name}" (inputs: ${ids.join(", ")})`,
+      );
     }
   }
   const inputs: Record<string, TensorData> = {};

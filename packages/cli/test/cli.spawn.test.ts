@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MISMATCHED_ADD, mergeThenConvSpec, STACK_FRAME } from "./helpers.js";
+import { MISMATCHED_ADD, mergeThenConvSpec, SMALL_ADD_NET, STACK_FRAME } from "./helpers.js";
 
 // These tests run the built CLI as a user would: `node packages/cli/dist/main.js ...`.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -44,6 +44,7 @@ beforeAll(() => {
   writeFileSync(join(tmp, "bad.yaml"), MISMATCHED_ADD);
   writeFileSync(join(tmp, "add.yaml"), mergeThenConvSpec("add"));
   writeFileSync(join(tmp, "concat.yaml"), mergeThenConvSpec("concat"));
+  writeFileSync(join(tmp, "small.yaml"), SMALL_ADD_NET);
 }, 320_000);
 
 afterAll(() => {
@@ -111,13 +112,123 @@ describe("the built fusegraph CLI", () => {
     expect(typeof JSON.parse(r.stdout)).toBe("object");
   });
 
-  it("main runs every example and sample and ends with the table", () => {
-    const r = cli(["main"]);
-    expect(r.stderr).not.toMatch(STACK_FRAME);
+  it("main --only compiles, verifies and draws, ending with the table; no tfjs banner", () => {
+    const r = cli(["main", "--only", "tiny-unet", "--out-dir", "job"]);
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Example\s+Source\s+Merge modes\s+Params\s+MACs\s+Status$/m);
+    expect(r.stdout).toMatch(
+      /^\[1\/1\] tiny-unet: check ok, inspect ok, yaml skipped, compile ok, verify ok, draw ok$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^Example\s+Source\s+Merge modes\s+Params\s+MACs\s+Compiled at\s+Verify max err\s+Status$/m,
+    );
     expect(r.stdout).toMatch(/^tiny-unet\s+sample\s+concat\s+6,434\s/m);
-    expect(r.stdout).toMatch(/specs: \d+ ok, 0 failed$/m);
+    expect(r.stdout).toMatch(/specs: 1 ok, 0 failed$/m);
+    for (const f of ["tiny-unet/model.json", "tiny-unet/weights.bin", "tiny-unet.svg"])
+      expect(existsSync(join(tmp, "job", f))).toBe(true);
+  });
+
+  it("list prints every example; --json parses", () => {
+    const r = cli(["list"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^resnet50\s+add\s+25,610,152\s+4\.09 G\s+ResNet-50/m);
+    const j = cli(["list", "--json"]);
+    expect(JSON.parse(j.stdout).examples.length).toBeGreaterThan(5);
+  });
+
+  it("verify: tfjs agrees with cpu (no tfjs banner on stderr); --json parses", () => {
+    const r = cli(["verify", "small.yaml"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^ok {2}small\.yaml: tfjs \(wasm\) vs cpu, seed 0, batch 1: max relative error/m,
+    );
+    const j = cli(["verify", "small.yaml", "--json", "--backend", "cpu", "--seed", "4"]);
+    expect(j.stderr).toBe("");
+    expect(j.code).toBe(0);
+    const body = JSON.parse(j.stdout) as {
+      ok: boolean;
+      outputs: { id: string; maxAbsError: number; maxRelError: number }[];
+    };
+    expect(body.ok).toBe(true);
+    expect(body.outputs.map((o) => o.id)).toEqual(["probs", "side"]);
+    for (const o of body.outputs) expect(o.maxRelError).toBeLessThan(1e-4);
+  });
+
+  it("compile writes model.json + weights.bin, then refuses the directory without --force", () => {
+    const a = cli(["compile", "sample:tiny-unet", "--out", "m"]);
+    expect(a.stderr).toBe("");
+    expect(a.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(tmp, "m", "model.json"), "utf8")).format).toBe("layers-model");
+    const b = cli(["compile", "sample:tiny-unet", "--out", "m", "--backend", "cpu"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toBe(
+      'fusegraph: error: output directory "m" already exists; pass --force to replace it\n',
+    );
+    const c = cli(["compile", "sample:tiny-unet", "--out", "w", "--backend", "cpu", "--json"]);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({
+      ok: true,
+      backend: "cpu",
+      files: ["w/weights.json", "w/weights.bin"],
+    });
+  });
+
+  it("run: .npy out, JSON summary; tfjs backend prints no banner", () => {
+    const r = cli(["run", "small.yaml", "--random", "--out", "y.npy", "--json", "--backend", "tfjs"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as { outputs: { id: string; shape: number[]; file: string }[] };
+    expect(body.outputs).toMatchObject([
+      { id: "probs", shape: [1, 6, 6, 5], file: "y.probs.npy" },
+      { id: "side", shape: [1, 4], file: "y.side.npy" },
+    ]);
+    const bytes = readFileSync(join(tmp, "y.probs.npy"));
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]));
+    expect(bytes.length).toBe(128 + 6 * 6 * 5 * 4);
+  });
+
+  it("graph writes an SVG; compare and equivalence print their tables", () => {
+    const g = cli(["graph", "add.yaml", "--out", "add.svg"]);
+    expect(g.code).toBe(0);
+    expect(readFileSync(join(tmp, "add.svg"), "utf8")).toMatch(/<svg[\s>]/);
+    const c = cli(["compare", "add.yaml", "--merge", "concat", "--json"]);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({
+      before: { params: { total: 590_080 } },
+      after: { params: { total: 1_179_904 } },
+      merges: [{ id: "m", from: "add", to: "concat", paramsDelta: 589_824 }],
+    });
+    const e = cli(["equivalence", "small.yaml", "--merge", "sum", "--json"]);
+    expect(e.stderr).toBe("");
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ ok: true, merge: "sum" });
+  });
+
+  it.each([
+    [["verify", "bad.yaml"]],
+    [["compile", "bad.yaml", "--out", "never"]],
+    [["run", "bad.yaml", "--random"]],
+    [["graph", "bad.yaml"]],
+    [["compare", "bad.yaml", "--merge", "concat"]],
+    [["equivalence", "bad.yaml", "--merge", "sum"]],
+  ])("a bad spec: %j exits 1 with its issues and no stack trace", (args) => {
+    const r = cli(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bad\.yaml:8:\d+ {2}shape_mismatch/m);
+    expect(r.stderr).toMatch(/^fusegraph: error: bad\.yaml is not a valid spec/m);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(existsSync(join(tmp, "never"))).toBe(false);
+  });
+
+  it.each([
+    [["verify", "bad.yaml", "--json"]],
+    [["compare", "bad.yaml", "--merge", "add", "--json"]],
+    [["run", "bad.yaml", "--random", "--json"]],
+  ])("a bad spec with --json: %j prints { ok: false, issues } and exits 1", (args) => {
+    const r = cli(args);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, issues: [{ code: "shape_mismatch", line: 8 }] });
   });
 
   it.each([
@@ -128,6 +239,16 @@ describe("the built fusegraph CLI", () => {
     [["nonsense"]],
     [["schema", "extra"]],
     [["main", "--json", "--what"]],
+    [["main", "--only", "nope"]],
+    [["compile", "add.yaml"]],
+    [["compile", "add.yaml", "--out", "x", "--weights", "no-such-dir"]],
+    [["verify", "add.yaml", "--seed", "abc"]],
+    [["run", "add.yaml"]],
+    [["run", "add.yaml", "--input", "nope.npy"]],
+    [["graph", "add.yaml", "--format", "png"]],
+    [["compare", "add.yaml"]],
+    [["equivalence", "add.yaml"]],
+    [["list", "extra"]],
   ])("bad arguments %j exit 2 with one fusegraph: error line", (args) => {
     const r = cli(args);
     expect(r.code).toBe(2);

@@ -85,3 +85,32 @@ export const MISMATCHED_ADD = [
   "outputs: [sum]",
   "",
 ].join("\n");
+
+/** A small net with an add read by a conv (for verify, run and equivalence), and two outputs. */
+export const SMALL_ADD_NET = [
+  "fusegraph: 1",
+  "name: small-add",
+  "inputs:",
+  "  x: [6, 6, 3]",
+  "nodes:",
+  "  a: { op: conv2d, input: x, filters: 4, kernelSize: 3, padding: same }",
+  "  b: { op: conv2d, input: x, filters: 4, kernelSize: 1 }",
+  "  sum: { merge: add, inputs: [a, b] }",
+  "  head: { op: conv2d, input: sum, filters: 5, kernelSize: 3, padding: same }",
+  "  probs: { op: activation, input: head, fn: sigmoid }",
+  "  side: { op: globalAvgPool, input: a }",
+  "outputs: [probs, side]",
+  "",
+].join("\n");
+
+/** One input, one output: the smallest thing `run` can read an .npy for. */
+export const ONE_CONV = [
+  "fusegraph: 1",
+  "name: one-conv",
+  "inputs:",
+  "  x: [2, 2, 1]",
+  "nodes:",
+  "  y: { op: conv2d, input: x, filters: 1, kernelSize: 1, useBias: false }",
+  "outputs: [y]",
+  "",
+].join("\n");

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listExamples } from "@fusegraph/examples";
@@ -15,6 +15,8 @@ import {
 import type { CommandContext } from "../src/context.js";
 import { makeStyle } from "../src/output.js";
 import { fakeIO, MISMATCHED_ADD, run } from "./helpers.js";
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), "fusegraph-main-"));
 
 function context(): { ctx: CommandContext; stdout: () => string; stderr: () => string } {
   const f = fakeIO();
@@ -41,7 +43,9 @@ const GOOD = [
 
 describe("fusegraph main", () => {
   it("checks and inspects every bundled example and sample, ending with one table", async () => {
-    const r = await run(["main"]);
+    // The analysis stages only: compiling and verifying every example is the job itself, not a unit test.
+    const { ctx, stdout, stderr } = context();
+    const r = { code: await runMain({}, ctx, mainStages), stdout: stdout(), stderr: stderr() };
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const names = [...listExamples().map((e) => e.name), "tiny-fpn", "tiny-hed", "tiny-unet"];
@@ -57,7 +61,8 @@ describe("fusegraph main", () => {
   });
 
   it("--json reports each spec's merges, params and stages", async () => {
-    const r = await run(["main", "--json"]);
+    const { ctx, stdout } = context();
+    const r = { code: await runMain({ json: true }, ctx, mainStages), stdout: stdout() };
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout) as {
       ok: boolean;
@@ -169,5 +174,82 @@ describe("fusegraph main", () => {
     const { ctx, stderr } = context();
     expect(await runMain({}, ctx, mainStages, [])).toBe(1);
     expect(stderr()).toBe("fusegraph: error: no bundled examples or sample specs were found\n");
+  });
+
+  it("compiles, verifies and draws each subject into --out-dir, with the extra columns", async () => {
+    const dir = tmp();
+    try {
+      const { ctx, stdout, stderr } = context();
+      const code = await runMain({ outDir: join(dir, "out"), only: ["tiny-unet", "tiny-hed"] }, ctx);
+      expect(stderr()).toBe("");
+      expect(code).toBe(0);
+      const out = stdout();
+      expect(out).toMatch(
+        /^\[1\/2\] tiny-hed: check ok, inspect ok, yaml skipped, compile ok, verify ok, draw ok$/m,
+      );
+      expect(out).toMatch(
+        /^Example\s+Source\s+Merge modes\s+Params\s+MACs\s+Compiled at\s+Verify max err\s+Status$/m,
+      );
+      // A sample has no smallSpec: it compiles at its own input size, so no "(small)".
+      expect(out).toMatch(/^tiny-unet\s+sample\s+concat\s+6,434\s+\S+ \S+\s+68x68x1\s+\d\.\d\de-\d\s+ok$/m);
+      for (const f of ["tiny-unet/model.json", "tiny-unet/weights.bin", "tiny-unet.svg", "tiny-hed.svg"]) {
+        expect(existsSync(join(dir, "out", f))).toBe(true);
+      }
+      const model = JSON.parse(readFileSync(join(dir, "out/tiny-unet/model.json"), "utf8"));
+      expect(model.format).toBe("layers-model");
+      // 6,434 float32 weights.
+      expect(readFileSync(join(dir, "out/tiny-unet/weights.bin")).length).toBe(6_434 * 4);
+      expect(out).toContain("2 specs: 2 ok, 0 failed");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--json adds verify's errors and the written files", async () => {
+    const dir = tmp();
+    try {
+      const { ctx, stdout } = context();
+      const code = await runMain({ json: true, outDir: join(dir, "o"), only: ["tiny-hed"] }, ctx);
+      expect(code).toBe(0);
+      const body = JSON.parse(stdout());
+      const hed = body.results[0];
+      expect(hed.verify.ok).toBe(true);
+      expect(hed.verify.maxRelError).toBeLessThan(1e-4);
+      expect(hed.files.map((f: string) => f.replace(/\\/g, "/").replace(/.*\/o\//, ""))).toEqual([
+        "tiny-hed/model.json",
+        "tiny-hed/weights.bin",
+        "tiny-hed.svg",
+      ]);
+      expect(body.comparisons).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("ends with U-Net's and FPN's compare tables (every merge switched, or the feasible ones)", async () => {
+    const { ctx, stdout } = context();
+    const code = await runMain({ only: ["unet", "fpn-resnet50"] }, ctx, mainStages);
+    expect(code).toBe(0);
+    const out = stdout();
+    expect(out).toMatch(/^unet: every merge switched to add$/m);
+    // Each decoder level l's first conv sees 2C -> C input channels (C = 64 * 2^(l-1)): 3*3*C*C fewer
+    // weights, 36,864 * (1 + 4 + 16 + 64) in all.
+    expect(out).toMatch(/^Params \(total\)\s+31,030,658\s+27,897,218\s+-3,133,440\s+-10\.1%$/m);
+    expect(out).toMatch(/^up4\/merge\s+concat → add\s+-2,359,296\s/m);
+    expect(out).toMatch(/^up1\/merge\s+concat → add\s+-36,864\s/m);
+    // FPN's top-down merges join maps of different sizes: only some backbone adds can become concats.
+    expect(out).toMatch(
+      /^fpn-resnet50: concat — switching every merge is not feasible; \d+ of \d+ merges can switch$/m,
+    );
+    expect(out).toMatch(/^why not all: cannot switch merge "fpn\/merge\d"/m);
+    expect(out).toMatch(
+      /^fpn-resnet50: add — switching every merge is not feasible; 0 of \d+ merges can switch$/m,
+    );
+  });
+
+  it("--only with an unknown name is a usage error", async () => {
+    const r = await run(["main", "--only", "tiny-unet,nope"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^fusegraph: error: --only: no example or sample named "nope" \(known: /);
   });
 });

@@ -3,17 +3,30 @@ import { ExitCode, UsageError } from "../src/errors.js";
 import { reportError } from "../src/program.js";
 import { fakeIO, run, STACK_FRAME } from "./helpers.js";
 
+const ALL_COMMANDS = [
+  "check",
+  "inspect",
+  "list",
+  "graph",
+  "compare",
+  "compile",
+  "run",
+  "verify",
+  "equivalence",
+  "schema",
+  "main",
+];
+
 describe("fusegraph program", () => {
   it("--help lists every command and documents the exit codes", async () => {
     const r = await run(["--help"]);
     expect(r.code).toBe(0);
-    for (const cmd of ["check", "inspect", "schema", "main"])
-      expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, "m"));
+    for (const cmd of ALL_COMMANDS) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, "m"));
     expect(r.stdout).toMatch(/^Exit codes:$/m);
     expect(r.stdout).toMatch(/^\s+2\s+usage error/m);
   });
 
-  it.each(["check", "inspect", "schema", "main"])("%s --help shows examples", async (cmd) => {
+  it.each(ALL_COMMANDS)("%s --help shows examples", async (cmd) => {
     const r = await run([cmd, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: fusegraph ${cmd}`);
@@ -35,6 +48,17 @@ describe("fusegraph program", () => {
     ],
     [["frobnicate"], /^fusegraph: error: unknown command 'frobnicate'/],
     [["schema", "extra"], /^fusegraph: error: too many arguments/],
+    [
+      ["verify", "x.yaml", "--seed", "-1"],
+      /^fusegraph: error: option '--seed <n>' argument '-1' is invalid\. expected an integer >= 0\n$/,
+    ],
+    [["verify", "x.yaml", "--tolerance", "big"], /argument 'big' is invalid\. expected a positive number/],
+    [["verify", "x.yaml", "--backend", "gpu"], /argument 'gpu' is invalid\. expected one of: wasm, cpu/],
+    [["compile", "x.yaml"], /^fusegraph: error: required option '--out <dir>' not specified\n$/],
+    [["compare", "x.yaml", "--merge", "sum"], /expected one of: add, concat, weightedAdd, conv1x1Add/],
+    [["equivalence", "x.yaml"], /required option '--merge <id>' not specified/],
+    [["graph", "x.yaml", "--format", "png"], /expected one of: svg, dot, mermaid/],
+    [["run", "x.yaml", "--batch", "0", "--random"], /expected an integer >= 1/],
   ])("usage error %j exits 2 with one line", async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

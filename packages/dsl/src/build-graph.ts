@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { FlatNode } from "./blocks.js";
-import type { OpDef } from "./define-op.js";
+import type { OpDef, WeightSpec } from "./define-op.js";
 import type { SpecDocument } from "./document.js";
 import { issue, type SpecIssue, type SpecPath } from "./issues.js";
 import { isOpKind, type OpKind, ops } from "./ops/index.js";
-import type { Shape } from "./shape.js";
+import { formatShape, type Shape, sameShape } from "./shape.js";
 import { didYouMean, didYouMeanText } from "./suggest.js";
 import { fromZodIssues } from "./zod-issues.js";
 
@@ -30,6 +30,11 @@ export interface CheckedNode {
   deps: number[];
   /** Kind, params, arity and every ref are valid, and the node is not on a cycle. */
   ok: boolean;
+  /**
+   * Index (into `nodes`) of the node whose weights this one uses (`shareWeights`), set once the target
+   * resolved to another node of the same kind that owns its weights. Not a dependency: no ordering.
+   */
+  sharesWith?: number;
 }
 
 export interface Topology {
@@ -64,7 +69,83 @@ function paramKeys(schema: z.ZodType): string[] {
 }
 
 /** Fields every node may have besides its params (offered as suggestions for a misspelt field). */
-const STRUCTURAL_KEYS = ["input", "inputs", "if"];
+const STRUCTURAL_KEYS = ["input", "inputs", "if", "shareWeights"];
+
+/** The node's params without `shareWeights`, which is a node-level field, not an op param. */
+function ownParams(params: Record<string, unknown>): {
+  params: Record<string, unknown>;
+  share: unknown;
+} {
+  if (!Object.hasOwn(params, "shareWeights")) return { params, share: undefined };
+  const { shareWeights, ...rest } = params;
+  return { params: rest, share: shareWeights };
+}
+
+const pathKey = (p: SpecPath): string => JSON.stringify(p);
+
+/**
+ * What block expansion already reported, so its consequences are not reported again: paths inside a
+ * node that a substitution failed at (`$widh` left in `filters` is not also an invalid param), and ids
+ * that failed to expand (a use whose arguments failed, a skipped node with no input, a top-level node
+ * never produced), whose readers would otherwise each get an `unknown_ref`.
+ */
+class ExpansionFallout {
+  /** Node path key -> paths of expansion issues below that node. */
+  private readonly inside = new Map<string, SpecPath[]>();
+  /** Keys of node paths with an expansion error at or below them. */
+  private readonly spoiled = new Set<string>();
+  private readonly failedIds = new Set<string>();
+  /** No expansion errors: every node the document describes exists. */
+  readonly complete: boolean;
+
+  constructor(doc: SpecDocument, issues: readonly SpecIssue[], produced: (id: string) => boolean) {
+    const errors = issues.filter((i) => i.severity === "error");
+    this.complete = errors.length === 0;
+    for (const i of errors) {
+      // A node is written at ["nodes", id] or ["blocks", name, "nodes", local].
+      const depth = i.path[0] === "blocks" ? 4 : 2;
+      if (i.path.length < depth) continue;
+      const key = pathKey(i.path.slice(0, depth));
+      this.spoiled.add(key);
+      if (i.nodeId !== undefined) this.failedIds.add(i.nodeId);
+      if (i.path.length === depth) continue;
+      const list = this.inside.get(key);
+      if (list) list.push(i.path);
+      else this.inside.set(key, [i.path]);
+    }
+    if (this.complete) return;
+    for (const id of Object.keys(doc.nodes)) if (!produced(id)) this.failedIds.add(id);
+  }
+
+  /** An issue at `path` (below the node at `node`) where expansion already reported, above or below. */
+  covers(node: SpecPath, path: SpecPath): boolean {
+    if (path.length <= node.length) return false;
+    const found = this.inside.get(pathKey(node));
+    if (!found) return false;
+    const prefixOf = (a: SpecPath, b: SpecPath) => a.length <= b.length && a.every((seg, k) => seg === b[k]);
+    return found.some((p) => prefixOf(p, path) || prefixOf(path, p));
+  }
+
+  /**
+   * `ref`, read by `reader`, names an id that failed to expand: the id itself, one of its instances or
+   * one of its nodes; or, inside a block instance, a node of that block whose definition has an error
+   * (block issues are reported once, naming only the first instance).
+   */
+  failed(ref: string, reader?: FlatNode): boolean {
+    if (this.complete) return false;
+    const heads = [ref];
+    for (let cut = ref.indexOf("/"); cut >= 0; cut = ref.indexOf("/", cut + 1)) heads.push(ref.slice(0, cut));
+    if (heads.some((h) => this.failedIds.has(h) || this.failedIds.has(h.replace(/\.\d+$/, "")))) return true;
+    if (reader?.path[0] !== "blocks") return false;
+    const prefix = reader.id.slice(0, reader.id.lastIndexOf("/") + 1);
+    if (!ref.startsWith(prefix)) return false;
+    const local = ref
+      .slice(prefix.length)
+      .split("/")[0]!
+      .replace(/\.\d+$/, "");
+    return this.spoiled.has(pathKey(["blocks", reader.path[1]!, "nodes", local]));
+  }
+}
 
 function arityText(a: OpDef["arity"]): { ok: (n: number) => boolean; text: string } {
   if (typeof a === "number") return { ok: (n) => n === a, text: `${a} input${a === 1 ? "" : "s"}` };
@@ -72,13 +153,17 @@ function arityText(a: OpDef["arity"]): { ok: (n: number) => boolean; text: strin
   return { ok: (n) => n >= a.min && n <= a.max, text: `${a.min} to ${a.max} inputs` };
 }
 
+/** A ref after following aliases; `unknown` holds the id it ended at. */
+type Resolved = { id: string } | { poisoned: true } | { unknown: string } | { cycle: string[] };
+
 /** A bound on how many unknown refs get an edit-distance suggestion (each one scans every id). */
 const MAX_SUGGESTIONS = 200;
 
 /**
  * Checks every flat node (kind, params, arity), resolves refs through block aliases, finds duplicate
- * ids and cycles, orders the nodes topologically and warns about nodes no output depends on. All of it
- * is iterative: a 10,000-node chain costs no stack depth.
+ * ids and cycles, resolves `shareWeights` targets, orders the nodes topologically and warns about nodes
+ * no output depends on. All of it is iterative: a 10,000-node chain costs no stack depth.
+ * `expansion` holds what block expansion reported, so its consequences are not reported twice.
  */
 export function buildTopology(
   doc: SpecDocument,
@@ -86,6 +171,7 @@ export function buildTopology(
   aliases: ReadonlyMap<string, string>,
   poisoned: ReadonlySet<string>,
   report: (i: SpecIssue) => void,
+  expansion: readonly SpecIssue[] = [],
 ): Topology {
   const inputs = new Map<string, Shape>(Object.keys(doc.inputs).map((k) => [k, doc.inputs[k] as Shape]));
   const byId = new Map<string, number>();
@@ -119,12 +205,16 @@ export function buildTopology(
     });
   }
 
+  const fallout = new ExpansionFallout(
+    doc,
+    expansion,
+    (id) => inputs.has(id) || byId.has(id) || aliases.has(id),
+  );
   const known = (): Iterable<string> => [...inputs.keys(), ...byId.keys(), ...aliases.keys()];
   let suggestions = 0;
   const suggest = (name: string, candidates: () => Iterable<string>) =>
     suggestions++ < MAX_SUGGESTIONS ? didYouMeanText(name, candidates()) : "";
 
-  type Resolved = { id: string } | { poisoned: true } | { unknown: true } | { cycle: string[] };
   const resolve = (ref: string): Resolved => {
     let cur = ref;
     const chain: string[] = [];
@@ -136,10 +226,11 @@ export function buildTopology(
       cur = next;
     }
     if (inputs.has(cur) || byId.has(cur)) return { id: cur };
-    return poisoned.has(cur) ? { poisoned: true } : { unknown: true };
+    return poisoned.has(cur) ? { poisoned: true } : { unknown: cur };
   };
 
-  for (const n of nodes) {
+  const shares: { node: number; ref: unknown; path: SpecPath }[] = [];
+  nodes.forEach((n, index) => {
     const f = n.flat;
     const subject = `${f.category === "merge" ? "merge" : "node"} "${f.id}"`;
     const field = f.category === "merge" ? "merge" : "op";
@@ -191,7 +282,10 @@ export function buildTopology(
       n.kind = f.kind;
       const def = opDef(f.kind);
       n.def = def;
-      const parsed = def.params.safeParse(f.params, { reportInput: true });
+      const own = ownParams(f.params);
+      if (own.share !== undefined)
+        shares.push({ node: index, ref: own.share, path: [...f.path, "shareWeights"] });
+      const parsed = def.params.safeParse(own.params, { reportInput: true });
       if (parsed.success) n.params = parsed.data;
       else {
         n.ok = false;
@@ -202,7 +296,9 @@ export function buildTopology(
           nodeId: f.id,
           subject: `${subject} (${f.kind})`,
           knownKeys: (p) => (p.length === 0 ? keys : []),
-        }).forEach(report);
+        })
+          .filter((i) => !fallout.covers(f.path, i.path))
+          .forEach(report);
       }
       const arity = arityText(def.arity);
       if (!arity.ok(f.inputs.length)) {
@@ -255,6 +351,7 @@ export function buildTopology(
       }
       n.inputs.push(undefined);
       n.ok = false;
+      if ("unknown" in r && fallout.failed(r.unknown, f)) continue;
       if ("unknown" in r) {
         report(
           issue(
@@ -276,13 +373,25 @@ export function buildTopology(
         );
       }
     }
-  }
+  });
 
+  resolveShares(
+    nodes,
+    shares,
+    {
+      resolve,
+      byId,
+      suggest: (ref) => suggest(ref, () => byId.keys()),
+      failed: (ref, reader) => fallout.failed(ref, reader),
+    },
+    report,
+  );
   const order = topoOrder(nodes, report);
 
   const outputs = doc.outputs.map((o, i) => {
     const r = resolve(o);
     if ("id" in r) return r.id;
+    if ("unknown" in r && fallout.failed(r.unknown)) return undefined;
     if ("unknown" in r)
       report(
         issue("unknown_ref", ["outputs", i], `output "${o}" is no node or input.${suggest(o, known)}`, {
@@ -296,8 +405,228 @@ export function buildTopology(
     return undefined;
   });
 
-  warnUnused(nodes, outputs, byId, report);
+  // NOTE: with expansion errors the graph lacks nodes, so "unused" would mostly mean "cut off".
+  if (fallout.complete) warnUnused(nodes, outputs, byId, report);
   return { nodes, order, inputs, outputs };
+}
+
+/** Reports each (code, path) once: a block's node is checked once per instance. */
+function reportOnce(report: (i: SpecIssue) => void): (i: SpecIssue) => void {
+  const seen = new Set<string>();
+  return (i) => {
+    const key = `${i.code}|${pathKey(i.path)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    report(i);
+  };
+}
+
+const subjectOf = (f: FlatNode): string =>
+  `${f.category === "merge" ? "merge" : "node"} "${f.id}" (${f.kind})`;
+
+/**
+ * Resolves each `shareWeights` in the node's own block instance first, then in each enclosing one, then
+ * at the top level (so a block can name a sibling instance, `cell.0/gate`), through aliases like any
+ * ref. A node naming itself owns its weights. The target must be another node of the same kind that
+ * does not share in turn; then `sharesWith` is set. Weight specs are compared after shape inference.
+ */
+function resolveShares(
+  nodes: CheckedNode[],
+  shares: readonly { node: number; ref: unknown; path: SpecPath }[],
+  look: {
+    resolve: (ref: string) => Resolved;
+    byId: ReadonlyMap<string, number>;
+    suggest: (ref: string) => string;
+    /** The ref names what block expansion failed to make (already reported). */
+    failed: (ref: string, reader: FlatNode) => boolean;
+  },
+  sink: (i: SpecIssue) => void,
+): void {
+  const report = reportOnce(sink);
+  const targets = new Map<number, { target: number; path: SpecPath }>();
+  for (const { node, ref, path } of shares) {
+    const f = nodes[node]!.flat;
+    const subject = subjectOf(f);
+    if (typeof ref !== "string" || ref === "") {
+      report(
+        issue(
+          "invalid_params",
+          path,
+          `${subject}: shareWeights must name a node, received ${JSON.stringify(ref)}`,
+          {
+            nodeId: f.id,
+            expected: "a node id",
+            received: JSON.stringify(ref),
+          },
+        ),
+      );
+      continue;
+    }
+    const candidates = [...f.scope].reverse().map((instance) => `${instance}/${ref}`);
+    candidates.push(ref);
+    let found: string | undefined;
+    let poisoned = false;
+    for (const c of candidates) {
+      const r = look.resolve(c);
+      if ("id" in r) {
+        found = r.id;
+        break;
+      }
+      if ("poisoned" in r) poisoned = true;
+    }
+    if (found === undefined) {
+      // The target was reported where it is written, or failed to expand.
+      if (poisoned || candidates.some((c) => look.failed(c, f))) continue;
+      report(
+        issue(
+          "unknown_ref",
+          path,
+          `${subject} shares weights with "${ref}", which is no node.${look.suggest(ref)}`,
+          {
+            nodeId: f.id,
+            received: ref,
+            hint: "shareWeights names a node of the same kind by id; in a block, ids are relative to its instance first",
+          },
+        ),
+      );
+      continue;
+    }
+    if (found === f.id) continue;
+    const target = look.byId.get(found);
+    if (target === undefined) {
+      report(
+        issue(
+          "invalid_params",
+          path,
+          `${subject} shares weights with "${found}", a graph input, which has none`,
+          {
+            nodeId: f.id,
+            expected: `a ${f.kind} node`,
+            received: `graph input "${found}"`,
+          },
+        ),
+      );
+      continue;
+    }
+    targets.set(node, { target, path });
+  }
+  for (const [node, { target, path }] of targets) {
+    const n = nodes[node]!;
+    const to = nodes[target]!;
+    const original = targets.get(target);
+    if (original !== undefined) {
+      const root = nodes[original.target]!.flat.id;
+      report(
+        issue(
+          "invalid_params",
+          path,
+          `${subjectOf(n.flat)} shares weights with "${to.flat.id}", which itself shares the weights of "${root}"`,
+          {
+            nodeId: n.flat.id,
+            expected: "a node that owns its weights",
+            received: `"${to.flat.id}" (shareWeights: ${root})`,
+            hint: `point at the original: shareWeights: ${root}`,
+          },
+        ),
+      );
+      continue;
+    }
+    if (n.kind === undefined || to.kind === undefined) continue; // reported already
+    if (n.kind !== to.kind) {
+      report(
+        issue(
+          "invalid_params",
+          path,
+          `${subjectOf(n.flat)} shares weights with "${to.flat.id}", a ${to.kind}: both must be the same kind`,
+          {
+            nodeId: n.flat.id,
+            expected: n.kind,
+            received: to.kind,
+            hint: `share with another ${n.kind} node`,
+          },
+        ),
+      );
+      continue;
+    }
+    n.sharesWith = target;
+  }
+}
+
+/** A node's weight specs from its inferred shapes, or undefined when it has none (reported already). */
+function weightsOf(n: CheckedNode, shapes: ReadonlyMap<string, Shape>): readonly WeightSpec[] | undefined {
+  const output = shapes.get(n.flat.id);
+  if (!n.ok || !n.def || output === undefined) return undefined;
+  const inputs: Shape[] = [];
+  for (const id of n.inputs) {
+    const s = id === undefined ? undefined : shapes.get(id);
+    if (!s) return undefined;
+    inputs.push(s);
+  }
+  return n.def.weights({ inputs, params: n.params, output });
+}
+
+/**
+ * After shape inference: a node that shares weights must declare the same weights (names and shapes)
+ * as its target, and there must be some. Nodes whose shapes could not be inferred are skipped.
+ */
+export function checkSharedWeights(
+  topo: Topology,
+  shapes: ReadonlyMap<string, Shape>,
+  sink: (i: SpecIssue) => void,
+): void {
+  const report = reportOnce(sink);
+  for (const n of topo.nodes) {
+    if (n.sharesWith === undefined) continue;
+    const to = topo.nodes[n.sharesWith]!;
+    const mine = weightsOf(n, shapes);
+    const theirs = weightsOf(to, shapes);
+    if (!mine || !theirs) continue;
+    const f = n.flat;
+    const path = [...f.path, "shareWeights"];
+    const subject = `${subjectOf(f)} shares weights with "${to.flat.id}"`;
+    if (theirs.length === 0) {
+      report(
+        issue("invalid_params", path, `${subject}, but that ${to.kind} has no weights`, {
+          nodeId: f.id,
+          hint: "shareWeights applies to nodes with weights (conv2d, dense, lstm, batchNorm, …); remove it",
+        }),
+      );
+      continue;
+    }
+    const names = (ws: readonly WeightSpec[]) => ws.map((w) => w.name).join(", ");
+    if (names(mine) !== names(theirs)) {
+      report(
+        issue(
+          "invalid_params",
+          path,
+          `${subject}, whose weights are ${names(theirs)}; its own would be ${names(mine) || "none"}`,
+          {
+            nodeId: f.id,
+            expected: names(theirs),
+            received: names(mine),
+            hint: `give both nodes the same params (e.g. useBias)`,
+          },
+        ),
+      );
+      continue;
+    }
+    const k = mine.findIndex((w, j) => !sameShape(w.shape, theirs[j]!.shape));
+    if (k < 0) continue;
+    const [a, b] = [mine[k]!, theirs[k]!];
+    report(
+      issue(
+        "shape_mismatch",
+        path,
+        `${subject}, but its ${a.name} would have shape ${formatShape(a.shape)}, expected ${formatShape(b.shape)} like "${to.flat.id}"'s`,
+        {
+          nodeId: f.id,
+          expected: formatShape(b.shape),
+          received: formatShape(a.shape),
+          hint: "shared weights need the same input size and the same params in both nodes",
+        },
+      ),
+    );
+  }
 }
 
 /**
@@ -373,7 +702,10 @@ function warnUnused(
     }
   }
   while (stack.length > 0) {
-    for (const d of nodes[stack.pop()!]!.deps) {
+    const n = nodes[stack.pop()!]!;
+    // The node whose weights a used node shares is needed too (its weights live under its id).
+    const reads = n.sharesWith === undefined ? n.deps : [...n.deps, n.sharesWith];
+    for (const d of reads) {
       if (!used[d]) {
         used[d] = 1;
         stack.push(d);

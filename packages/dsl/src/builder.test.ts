@@ -163,3 +163,21 @@ describe("spec builder", () => {
     expect(Object.keys(g.toDocument().nodes)).toEqual(["a", "b", "c", "u1", "u2", "u3"]);
   });
 });
+
+describe("builder shareWeights", () => {
+  it("writes shareWeights from a handle, and the graph counts the shared weights once", async () => {
+    const { validateSpec, graphCost } = await import("./pipeline.js");
+    const g = spec("shared");
+    const x = g.input("x", [8]);
+    const a = g.op("a", "dense", x, { units: 4 });
+    const b = g.op("b", "dense", a, { units: 4 }, {});
+    const c = g.op("c", "dense", b, { units: 4 }, { shareWeights: b });
+    g.outputs(c);
+    const doc = g.toDocument();
+    expect(doc.nodes.c).toMatchObject({ shareWeights: "b" });
+    const r = validateSpec(doc);
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    // a: 8*4+4 = 36, b: 4*4+4 = 20, c shares b's: 0
+    expect(graphCost(r.graph).total.params.trainable).toBe(56);
+  });
+});

@@ -49,6 +49,8 @@ export type Condition = boolean | Template;
 export interface NodeOptions {
   /** The node exists only when this holds; a skipped node stands for its first input. */
   if?: Condition;
+  /** Use another node's weights (same op, same weight shapes), e.g. an unrolled RNN step. */
+  shareWeights?: { readonly id: string } | string;
 }
 
 /** Block params with their defaults; `null` marks a param every use must give. */
@@ -129,7 +131,11 @@ class NodeTable {
 }
 
 function withIf(opts: NodeOptions | undefined): NodeFields {
-  return opts?.if === undefined ? {} : { if: opts.if };
+  const share = opts?.shareWeights;
+  return {
+    ...(opts?.if === undefined ? {} : { if: opts.if }),
+    ...(share === undefined ? {} : { shareWeights: typeof share === "string" ? share : share.id }),
+  };
 }
 
 function useFields(

@@ -83,6 +83,30 @@ describe("graphCost", () => {
     expect(densenet.macs / 1e9).toBeCloseTo(2.83, 2);
   });
 
+  it("counts shared weights once: two lstm layers tied over two sequences cost one layer's params", () => {
+    const g = loadGraph(
+      lines(
+        "fusegraph: 1",
+        "name: tied",
+        "inputs: { a: [10, 32], b: [10, 32] }",
+        "nodes:",
+        "  ra: { op: lstm, input: a, units: 64 }",
+        "  rb: { op: lstm, input: b, units: 64, shareWeights: ra }",
+        "  m: { merge: concat, inputs: [ra, rb] }",
+        "outputs: [m]",
+      ),
+    );
+    const cost = graphCost(g);
+    // Keras LSTM: 4 * (units * (units + features) + units) = 4 * (64 * 96 + 64) = 24,832.
+    expect(cost.total.params.total).toBe(24_832);
+    const [ra, rb] = cost.nodes;
+    expect(rb).toMatchObject({ id: "rb", sharedFrom: "ra", params: { total: 0 } });
+    // Each node still does its own work on its own sequence, with the same weight shapes.
+    expect(rb!.macs).toBe(ra!.macs);
+    expect(rb!.macs).toBe(10 * 4 * 64 * 96);
+    expect(rb!.weights.map((w) => w.shape)).toEqual(ra!.weights.map((w) => w.shape));
+  });
+
   it("refuses a hand-made graph whose node reads an id it does not define", () => {
     const g = fuse("add");
     const broken: Graph = {

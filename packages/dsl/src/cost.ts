@@ -18,7 +18,10 @@ export interface NodeCost {
   macs: number;
   /** All floating-point work: 2 per MAC plus elementwise work. */
   flops: number;
+  /** The weights the node computes with; a sharing node's belong to `sharedFrom` and are not counted. */
   weights: WeightSpec[];
+  /** The node whose weights this one uses (`shareWeights`); its params then count 0. */
+  sharedFrom?: string;
 }
 
 export interface GraphCost {
@@ -37,7 +40,10 @@ function countParams(weights: readonly WeightSpec[]): ParamCount {
   return { trainable, nonTrainable, total: trainable + nonTrainable };
 }
 
-/** Weights, parameter counts, MACs and flops of every node of a validated graph, and their totals. */
+/**
+ * Weights, parameter counts, MACs and flops of every node of a validated graph, and their totals. A node
+ * that shares another's weights (`shareWeights`) counts no params but its own MACs and flops.
+ */
 export function graphCost(graph: Graph): GraphCost {
   const shapes = new Map<string, Shape>();
   for (const i of graph.inputs) shapes.set(i.id, i.shape);
@@ -57,7 +63,8 @@ export function graphCost(graph: Graph): GraphCost {
       output: n.shape,
     };
     const weights = [...def.weights(args)];
-    const params = countParams(weights);
+    // NOTE: shared weights are stored once, under the target, so only the target counts them.
+    const params = countParams(n.shareWeights === undefined ? weights : []);
     const macs = def.macs(args);
     const flops = def.flops(args);
     total.params.trainable += params.trainable;
@@ -65,7 +72,15 @@ export function graphCost(graph: Graph): GraphCost {
     total.params.total += params.total;
     total.macs += macs;
     total.flops += flops;
-    return { id: n.id, kind: n.kind, params, macs, flops, weights };
+    return {
+      id: n.id,
+      kind: n.kind,
+      params,
+      macs,
+      flops,
+      weights,
+      ...(n.shareWeights !== undefined ? { sharedFrom: n.shareWeights } : {}),
+    };
   });
   return { nodes, total };
 }

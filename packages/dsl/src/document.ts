@@ -28,6 +28,15 @@ export const nodeSchema = z
     repeat: z.union([z.number().int().positive(), z.string()]).optional(),
     /** A node whose condition is false is skipped: references to it resolve to its first input. */
     if: z.union([z.boolean(), z.string()]).optional(),
+    /**
+     * Op and merge nodes: the id of a node of the same kind whose weights this one uses instead of its
+     * own (tied weights, e.g. one RNN cell unrolled over time steps). Not an input: weights are static,
+     * so it adds no data edge and no ordering. It resolves in the node's own block instance first,
+     * then in each enclosing one, then at the top level. A node naming itself keeps its own weights,
+     * so every instance of `cell: { use: step, repeat: 4 }` may say `shareWeights: cell.0/gate`;
+     * `"cell.${i - i % 2}/gate"` ties pairs of instances. The target must not share in turn.
+     */
+    shareWeights: z.string().optional(),
   })
   .catchall(z.unknown());
 export type NodeSpec = z.infer<typeof nodeSchema>;

@@ -17,6 +17,11 @@ export interface GraphNodeOf<K extends OpKind> {
   path: SpecPath;
   /** The block this node was expanded from, outermost first, e.g. ["layer1.0"]. */
   scope?: readonly string[];
+  /**
+   * Id of a node of the same kind (with identical weight specs) whose weights this node uses: it has
+   * none of its own, and backends look its weights up under that id. The target never shares in turn.
+   */
+  shareWeights?: string;
 }
 
 export interface GraphInput {

@@ -1,3 +1,4 @@
+export * from "./analysis/index.js";
 export * from "./blocks.js";
 export * from "./builder.js";
 export * from "./define-op.js";
@@ -12,4 +13,3 @@ export * from "./pipeline.js";
 export * from "./print.js";
 export * from "./shape.js";
 export * from "./tensor.js";
-export * from "./analysis/index.js";

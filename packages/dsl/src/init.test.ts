@@ -56,6 +56,22 @@ describe("initWeights", () => {
     }
   });
 
+  it("emits no weights for a node that shares another's: backends use the target's", () => {
+    const tied = loadGraph({
+      fusegraph: 1,
+      name: "tied",
+      inputs: { x: [6], y: [6] },
+      nodes: {
+        a: { op: "dense", input: "x", units: 3 },
+        b: { op: "dense", input: "y", units: 3, shareWeights: "a" },
+        m: { merge: "add", inputs: ["a", "b"] },
+      },
+      outputs: ["m"],
+    });
+    expect([...initWeights(tied).keys()]).toEqual(["a/kernel", "a/bias"]);
+    expect(graphWeights(tied).every((w) => w.nodeId === "a")).toBe(true);
+  });
+
   it("fills explicit values and constants", () => {
     expect([...initializeWeight({ kind: "values", values: [0.5, 2] }, [2], createRng(0))]).toEqual([0.5, 2]);
     expect([...initializeWeight({ kind: "constant", value: 3 }, [2], createRng(0))]).toEqual([3, 3]);

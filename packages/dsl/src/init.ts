@@ -11,12 +11,18 @@ export interface GraphWeight {
   spec: WeightSpec;
 }
 
-/** Every weight the graph's nodes declare, in node order, from each op's `weights()` rule. */
+/**
+ * Every weight the graph's nodes own, in node order, from each op's `weights()` rule. A node with
+ * `shareWeights` owns none: backends look its weights up under the target's id
+ * (`weightKey(node.shareWeights, name)`).
+ */
 export function graphWeights(graph: Graph): GraphWeight[] {
   const shapes = new Map<string, Shape>();
   for (const i of graph.inputs) shapes.set(i.id, i.shape);
   const out: GraphWeight[] = [];
   for (const node of graph.nodes) {
+    shapes.set(node.id, node.shape);
+    if (node.shareWeights !== undefined) continue;
     const inputs = node.inputs.map((id) => shapes.get(id) ?? []);
     // NOTE: the union of op definitions is not callable with a union of params; each node's params
     // were parsed by its own op's schema, so the widened call is sound.
@@ -24,7 +30,6 @@ export function graphWeights(graph: Graph): GraphWeight[] {
     for (const spec of def.weights({ inputs, params: node.params, output: node.shape })) {
       out.push({ key: weightKey(node.id, spec.name), nodeId: node.id, spec });
     }
-    shapes.set(node.id, node.shape);
   }
   return out;
 }

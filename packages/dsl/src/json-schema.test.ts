@@ -38,8 +38,11 @@ describe("specJsonSchema", () => {
     const conv = topVariants.find((v) => kindOf(v) === "conv2d")!;
     expect(conv.title).toBe("op: conv2d");
     expect(Object.keys(conv.properties)).toEqual(
-      expect.arrayContaining(["op", "input", "inputs", "filters", "kernelSize", "padding"]),
+      expect.arrayContaining(["op", "input", "inputs", "shareWeights", "filters", "kernelSize", "padding"]),
     );
+    // Weight sharing is a field of op and merge nodes, not of block uses.
+    const use = topVariants.find((v) => v.properties.use !== undefined)!;
+    expect(Object.keys(use.properties)).not.toContain("shareWeights");
     expect(conv.required).toEqual(["op", "filters", "kernelSize"]);
     expect(conv.additionalProperties).toBe(false);
     const add = topVariants.find((v) => kindOf(v) === "add")!;

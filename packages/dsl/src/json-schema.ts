@@ -19,6 +19,13 @@ const refs = {
     .describe("skip the node when false; refs then go to its first input"),
 };
 
+const shareWeights = z
+  .string()
+  .optional()
+  .describe(
+    "use the weights of this node (same kind, same weight shapes) instead of owning any; in a block, resolved in its instance first",
+  );
+
 /**
  * The variants of one op kind: its `op:`/`merge:` literal, refs, and that op's own params (one variant
  * per option when the params are a union, e.g. activation's per-`fn` params).
@@ -50,7 +57,7 @@ function variant(
       fields[name] = schema.safeParse(undefined).success ? either.optional() : either;
     }
   }
-  const shape = { [field]: z.literal(kind), ...refs, ...fields };
+  const shape = { [field]: z.literal(kind), ...refs, shareWeights, ...fields };
   const obj = params ? z.strictObject(shape) : z.object(shape).catchall(z.unknown());
   return obj.meta({ title: `${field}: ${kind}`, description: doc });
 }

@@ -78,6 +78,20 @@ function checkNodeForm(id: string, node: Rec, path: SpecPath, out: SpecIssue[]):
       }),
     );
   }
+  // NOTE: reported without dropping the node: the use still expands, so its readers resolve.
+  if (node.use !== undefined && node.shareWeights !== undefined) {
+    out.push(
+      issue(
+        "invalid_spec",
+        [...path, "shareWeights"],
+        `use "${id}": shareWeights applies to op and merge nodes`,
+        {
+          nodeId: id,
+          hint: "put shareWeights on the block's nodes, e.g. shareWeights: <use>.0/<node> in a repeated block",
+        },
+      ),
+    );
+  }
   return ok;
 }
 

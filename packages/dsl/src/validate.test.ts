@@ -418,9 +418,139 @@ describe("validateSpec: whole documents", () => {
       "outputs: [many]",
     );
     const t0 = performance.now();
-    const codes = issuesOf(text).map((i) => i.code);
-    expect(codes).toContain("limit_exceeded");
+    // One issue: the use's id, never made, is not also an unknown output.
+    expect(issuesOf(text).map((i) => [i.code, i.path])).toEqual([
+      ["limit_exceeded", ["nodes", "many", "repeat"]],
+    ]);
     expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("stops an expansion cut short at the node limit with one issue, not unknown refs or unused nodes", () => {
+    const text = lines(
+      "fusegraph: 1",
+      "name: t",
+      "inputs: { x: [2, 2, 2] }",
+      "blocks:",
+      "  b:",
+      "    nodes:",
+      "      c: { op: conv2d, input: x, filters: 2, kernelSize: 1 }",
+      "      r: { op: activation, input: c, fn: relu }",
+      "    output: r",
+      "nodes:",
+      // 3 ids per instance (two nodes and the instance's alias): the limit falls inside the repeat.
+      `  many: { use: b, input: x, repeat: ${Math.ceil(LIMITS.maxNodes / 3) + 1} }`,
+      "  after: { op: activation, input: many, fn: relu }",
+      "outputs: [after]",
+    );
+    const all = issuesOf(text);
+    expect(all.map((i) => [i.code, i.path])).toEqual([["limit_exceeded", ["nodes", "many"]]]);
+    expect(all[0]!.message).toBe("block expansion makes more than 100,000 nodes");
+  });
+});
+
+describe("validateSpec: block expansion issues do not cascade", () => {
+  const doc = (block: string[], uses: string[], outputs = "[u]") =>
+    lines(
+      "fusegraph: 1",
+      "name: t",
+      "inputs: { x: [4, 4, 2] }",
+      "blocks:",
+      ...block,
+      "nodes:",
+      ...uses,
+      `outputs: ${outputs}`,
+    );
+
+  it("a misspelt $param is one block_error, not also an invalid param per instance", () => {
+    const text = doc(
+      [
+        "  b:",
+        "    params: { width: 4 }",
+        "    nodes: { c: { op: conv2d, input: x, filters: $widh, kernelSize: 1 } }",
+        "    output: c",
+      ],
+      ["  u: { use: b, input: x, repeat: 3 }"],
+    );
+    const i = only(text, "block_error");
+    expect(issuesOf(text)).toHaveLength(1);
+    expect(i).toMatchObject({ path: ["blocks", "b", "nodes", "c", "filters"], received: "$widh" });
+    expect(i.message).toContain('Did you mean "width"?');
+  });
+
+  it("a bad value that is no substitution is still an invalid param", () => {
+    const text = doc(
+      [
+        "  b:",
+        "    params: { width: 4 }",
+        "    nodes: { c: { op: conv2d, input: x, filters: $width, kernelSize: 1, strides: -1 } }",
+        "    output: c",
+      ],
+      ["  u: { use: b, input: x }"],
+    );
+    expect(only(text, "invalid_params").path).toEqual(["blocks", "b", "nodes", "c", "strides"]);
+  });
+
+  it("a use whose arguments fail is one block_error, not unknown refs in its readers and outputs", () => {
+    const text = doc(
+      [
+        "  b:",
+        "    params: { width: 4 }",
+        "    nodes: { c: { op: conv2d, input: x, filters: $width, kernelSize: 1 } }",
+        "    output: c",
+      ],
+      [
+        "  u: { use: b, input: x, with: { widht: 3 } }",
+        "  r: { op: activation, input: u, fn: relu }",
+        "  s: { op: activation, input: u/c, fn: relu }",
+        "  m: { merge: add, inputs: [r, s] }",
+      ],
+      "[m, u]",
+    );
+    const all = issuesOf(text);
+    expect(all.map((i) => [i.code, i.path])).toEqual([["block_error", ["nodes", "u", "with", "widht"]]]);
+  });
+
+  it("a failed use inside a repeated block is one block_error, not one unknown ref per other instance", () => {
+    const text = doc(
+      [
+        "  inner:",
+        "    params: { w: null }",
+        "    nodes: { c: { op: conv2d, input: x, filters: $w, kernelSize: 1 } }",
+        "    output: c",
+        "  outer:",
+        "    nodes:",
+        "      i: { use: inner, input: x }",
+        "      r: { op: activation, input: i, fn: relu }",
+        "    output: r",
+      ],
+      ["  u: { use: outer, input: x, repeat: 3 }"],
+    );
+    expect(issuesOf(text).map((i) => [i.code, i.path])).toEqual([
+      ["block_error", ["blocks", "outer", "nodes", "i"]],
+    ]);
+  });
+
+  it("a use of a broken block is reported at the block only", () => {
+    const text = doc(
+      ["  b:", "    nodes: { c: { op: conv2d, input: x, filters: 2, kernelSize: 1 } }", "    output: cc"],
+      ["  u: { use: b, input: x }", "  r: { op: activation, input: u, fn: relu }"],
+      "[r]",
+    );
+    expect(issuesOf(text).map((i) => [i.code, i.path])).toEqual([["block_error", ["blocks", "b", "output"]]]);
+  });
+
+  it("a real unknown ref next to a failed use is still reported", () => {
+    const text = doc(
+      [
+        "  b:",
+        "    params: { w: null }",
+        "    nodes: { c: { op: conv2d, input: x, filters: $w, kernelSize: 1 } }",
+        "    output: c",
+      ],
+      ["  u: { use: b, input: x }", "  r: { op: activation, input: ghost, fn: relu }"],
+      "[r, u]",
+    );
+    expect(issuesOf(text).map((i) => i.code)).toEqual(["block_error", "unknown_ref"]);
   });
 });
 

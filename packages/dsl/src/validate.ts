@@ -1,10 +1,9 @@
 import { expandBlocks } from "./blocks.js";
-import { buildTopology } from "./build-graph.js";
+import { buildTopology, checkSharedWeights } from "./build-graph.js";
 import type { SpecDocumentInput } from "./document.js";
 import type { Graph, GraphNode } from "./graph.js";
 import { inferShapes } from "./infer.js";
-import { isError, issue, type Result, type SpecIssue } from "./issues.js";
-import { LIMITS } from "./limits.js";
+import { isError, type Result, type SpecIssue } from "./issues.js";
 import type { Locator } from "./locate.js";
 import { type ParseOptions, parseText, withLocations } from "./parse.js";
 import { sanitize } from "./sanitize.js";
@@ -64,24 +63,15 @@ export function validateSpec(
   issues.push(...structural);
   if (!doc) return { ok: false, issues: finish(issues, locate) };
 
-  const expanded = expandBlocks(doc, report);
-  if (expanded.nodes.length > LIMITS.maxNodes) {
-    report(
-      issue(
-        "limit_exceeded",
-        ["nodes"],
-        `the graph has ${expanded.nodes.length} nodes after expanding blocks, more than ${LIMITS.maxNodes}`,
-        {
-          expected: `at most ${LIMITS.maxNodes} nodes`,
-          received: String(expanded.nodes.length),
-          hint: "lower a block's repeat count",
-        },
-      ),
-    );
-    return { ok: false, issues: finish(issues, locate) };
-  }
-  const topo = buildTopology(doc, expanded.nodes, expanded.aliases, poisoned, report);
+  // NOTE: expandBlocks stops at LIMITS.maxNodes itself (reporting limit_exceeded), so no count check here.
+  const expansion: SpecIssue[] = [];
+  const expanded = expandBlocks(doc, (i) => {
+    expansion.push(i);
+    report(i);
+  });
+  const topo = buildTopology(doc, expanded.nodes, expanded.aliases, poisoned, report, expansion);
   const shapes = inferShapes(topo, report);
+  checkSharedWeights(topo, shapes, report);
 
   const all = finish(issues, locate);
   if (all.some(isError)) return { ok: false, issues: all };
@@ -97,6 +87,7 @@ export function validateSpec(
       shape: shapes.get(f.id)!,
       path: f.via[0] ?? f.path,
       ...(f.scope.length > 0 ? { scope: [...f.scope] } : {}),
+      ...(n.sharesWith !== undefined ? { shareWeights: topo.nodes[n.sharesWith]!.flat.id } : {}),
     };
     // NOTE: no errors means every node has a kind, params from that kind's schema, and a shape.
     return node as GraphNode;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costOf, expectOptionError, graphOf, shapeAt } from "./__fixtures__/graphs.js";
+import { costOf, expectOptionError, graphOf, shapeAt, trainableUnder } from "./__fixtures__/graphs.js";
 import { lstmCell, lstmCellInputs, lstmClassifier } from "./lstm.js";
 
 /** An LSTM layer: four gates, each with input and recurrent kernels and a bias. */
@@ -21,12 +21,28 @@ describe("lstm", () => {
 });
 
 describe("lstm-cell", () => {
-  it("builds each step from primitives with the lstm op's params per step", () => {
-    const cost = costOf(lstmCell({ timesteps: 3, features: 32, units: 64 }));
-    const step = cost.nodes.filter((n) => n.id.startsWith("t1/")).reduce((s, n) => s + n.params.trainable, 0);
-    expect(step).toBe(24_832);
-    // No weight sharing yet: every unrolled step owns its weights.
-    expect(cost.total.params.trainable).toBe(3 * 24_832);
+  it("shares step 0's weights across steps: the lstm op's 24,832 params for 32 features, 64 units", () => {
+    const cell = costOf(lstmCell({ timesteps: 3, features: 32, units: 64 }));
+    // Keras LSTM: 4 * (units * (units + features) + units).
+    expect(cell.total.params.trainable).toBe(lstmParams(32, 64));
+    expect(cell.total.params.trainable).toBe(24_832);
+    const layer = costOf(lstmClassifier({ timesteps: 3, features: 32, units: 64 }));
+    expect(cell.total.params.trainable).toBe(layer.nodes.find((n) => n.id === "lstm")?.params.trainable);
+    expect(trainableUnder(cell, "t0/")).toBe(24_832);
+    expect(trainableUnder(cell, "t1/") + trainableUnder(cell, "t2/")).toBe(0);
+    // Every step still does the work: the gate denses' MACs, T * 4 * units * (features + units).
+    const denseMacs = cell.nodes.filter((n) => n.kind === "dense").reduce((s, n) => s + n.macs, 0);
+    expect(denseMacs).toBe(3 * 4 * 64 * (32 + 64));
+  });
+
+  it("ties each later step's gate denses to step 0's, and no other node", () => {
+    const g = graphOf(lstmCell({ timesteps: 3, features: 5, units: 7 }));
+    const tied = g.nodes.filter((n) => n.shareWeights !== undefined).map((n) => [n.id, n.shareWeights]);
+    const gates = ["i", "f", "g", "o"].flatMap((k) => [`${k}.x`, `${k}.h`]);
+    expect(tied).toEqual(
+      expect.arrayContaining([1, 2].flatMap((t) => gates.map((d) => [`t${t}/${d}`, `t0/${d}`]))),
+    );
+    expect(tied).toHaveLength(2 * gates.length);
   });
 
   it("makes the cell state an add of f*c_{t-1} and i*g, chained across steps", () => {

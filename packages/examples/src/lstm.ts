@@ -38,10 +38,11 @@ export const lstmCellInputs = (timesteps: number): string[] => [
 /**
  * One LSTM cell built from primitives and unrolled over `timesteps` steps, so the additive cell state
  * c_t = f_t * c_{t-1} + i_t * g_t is a visible add merge. Gates follow Keras's order and activations
- * (i, f, o sigmoid; g tanh), each gate = dense(x_t, with bias) + dense(h_{t-1}, no bias): the same
- * parameter count per step as the lstm op. Inputs are the steps x.0..x.{T-1} ([features] each; the
- * spec language has no slicing) and the initial state h0, c0 ([units]); the output is h_{T-1}.
- * NOTE: every step has its own weights until the spec language can share weights across nodes.
+ * (i, f, o sigmoid; g tanh), each gate = dense(x_t, with bias) + dense(h_{t-1}, no bias). Steps t >= 1
+ * `shareWeights` step 0's gate denses, so the cell has one set of weights, as the lstm op does (its
+ * kernel, recurrentKernel and bias are the x-, h- and bias parts of the four gates, side by side).
+ * Inputs are the steps x.0..x.{T-1} ([features] each; the spec language has no slicing) and the initial
+ * state h0, c0 ([units]); the output is h_{T-1}.
  */
 export function lstmCell(options: Omit<LstmOptions, "classes"> = {}): SpecDocumentInput {
   const { timesteps = 4, features = 32, units = 64 } = options;
@@ -51,15 +52,16 @@ export function lstmCell(options: Omit<LstmOptions, "classes"> = {}): SpecDocume
   const b = new SpecBuilder(
     "lstm-cell",
     inputs,
-    `An LSTM cell (${units} units) from dense, sigmoid, tanh, multiply and add, unrolled over ${timesteps} steps.`,
+    `An LSTM cell (${units} units) from dense, sigmoid, tanh, multiply and add, unrolled over ${timesteps} steps that share step 0's weights.`,
   );
   let h = "h0";
   let c = "c0";
   for (let t = 0; t < timesteps; t++) {
     const p = `t${t}/`;
+    const tied = (id: string) => (t === 0 ? {} : { shareWeights: `t0/${id}` });
     const gate = (g: string, fn: "sigmoid" | "tanh"): string => {
-      const fromX = b.op(`${p}${g}.x`, "dense", `x.${t}`, { units });
-      const fromH = b.op(`${p}${g}.h`, "dense", h, { units, useBias: false });
+      const fromX = b.op(`${p}${g}.x`, "dense", `x.${t}`, { units, ...tied(`${g}.x`) });
+      const fromH = b.op(`${p}${g}.h`, "dense", h, { units, useBias: false, ...tied(`${g}.h`) });
       return b.op(`${p}${g}`, "activation", b.merge(`${p}${g}.sum`, "add", [fromX, fromH]), { fn });
     };
     const i = gate("i", "sigmoid");

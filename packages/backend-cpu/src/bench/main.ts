@@ -10,7 +10,7 @@ import type { EngineName, EngineReply, EngineRequest, NetworkName } from "./engi
 
 const ENGINES: EngineName[] = ["fusegraph-cpu", "tfjs-cpu", "tfjs-wasm"];
 const WORKLOADS: { network: NetworkName; title: string; warmup: number; rounds: number; gmacs: number }[] = [
-  { network: "conv3x3", title: "3x3 conv 64->64 at 56x56, batch 1", warmup: 3, rounds: 10, gmacs: 0.1156 },
+  { network: "conv3x3", title: "3x3 conv 64->64 at 56x56, batch 1", warmup: 10, rounds: 10, gmacs: 0.1156 },
   { network: "resnet50", title: "ResNet-50 at 224x224, batch 1", warmup: 1, rounds: 3, gmacs: 3.86 },
 ];
 

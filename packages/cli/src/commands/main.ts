@@ -1,13 +1,29 @@
-import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
-import { formatIssue, type Graph } from "@fusegraph/dsl";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import {
+  compareMerges,
+  formatIssue,
+  type Graph,
+  initWeights,
+  isMergeKind,
+  type MergeComparison,
+  type MergeKind,
+  trySwitch,
+  type WeightMap,
+} from "@fusegraph/dsl";
 import { listExamples } from "@fusegraph/examples";
 import type { Command } from "commander";
+import { type LayersModel, loadTfjs } from "../backends.js";
 import type { CommandContext } from "../context.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, UsageError } from "../errors.js";
+import { parseList } from "../options.js";
 import { formatCount, formatScaled, Progress, renderTable } from "../output.js";
+import { renderGraph } from "../render/index.js";
 import { type CostReport, costReport, countIssues, mergeKindsOf, validateSource } from "../spec-analysis.js";
 import { listSamples, type SpecSource } from "../spec-input.js";
+import { type VerifyReport, verifyGraph } from "../verify.js";
+import { compareJson, renderComparison } from "./compare.js";
+import { formatError } from "./verify.js";
 
 /** One spec the main job runs: a bundled example or a bundled sample. */
 export interface JobSubject {
@@ -18,6 +34,11 @@ export interface JobSubject {
   /** A YAML spec the example ships as equivalent to its builder; checked to give the same graph cost. */
   yamlPath?: string;
   load(): Promise<SpecSource>;
+  /**
+   * The same topology at a small input (an example's smallSpec()), which compile and verify use to stay
+   * fast; without it they use the spec itself.
+   */
+  loadSmall?(): Promise<SpecSource>;
 }
 
 /** What the stages learn about a subject; each stage reads what earlier ones left. */
@@ -26,6 +47,15 @@ export interface SubjectState {
   source?: SpecSource;
   graph?: Graph;
   cost?: CostReport;
+  /** The graph compile and verify run (the small spec's, or the graph itself). */
+  small?: Graph;
+  /** Weights of `small`, shared by compile and verify; dropped when the subject is done. */
+  weights?: WeightMap;
+  /** The tfjs model compile built, reused by verify; disposed when the subject is done. */
+  model?: LayersModel;
+  verify?: VerifyReport;
+  /** Files the job wrote for this subject, relative to the working directory. */
+  files: string[];
   /** Lines printed after the table: issues, warnings, what failed and why. */
   problems: string[];
 }
@@ -123,10 +153,168 @@ export const yamlStage: Stage = {
   },
 };
 
-/** The main job's steps, in order. */
+/** The analysis steps: check, inspect, and an example's YAML twin against its builder. */
 export const mainStages: readonly Stage[] = [checkStage, inspectStage, yamlStage];
 
-/** Every bundled example (full-size spec), then every bundled sample spec. */
+/** Seed of the weights and inputs the main job compiles and verifies with. */
+export const MAIN_SEED = 0;
+
+/** The small graph of a subject: its smallSpec() when it has one, else the checked graph. */
+async function smallGraph(state: SubjectState): Promise<Graph | undefined> {
+  if (state.small) return state.small;
+  const load = state.subject.loadSmall;
+  if (!load) {
+    state.small = state.graph;
+    return state.small;
+  }
+  const source = await load();
+  const result = validateSource(source);
+  if (!result.ok) {
+    for (const i of result.issues) state.problems.push(formatIssue(i, `${source.label} (small)`));
+    return undefined;
+  }
+  state.small = result.graph;
+  return state.small;
+}
+
+/** The input shape compile and verify ran at, for the table: `64x64x3 (small)`. */
+function inputCell(state: SubjectState): string {
+  const g = state.small;
+  if (!g) return "-";
+  const shapes = g.inputs.map((i) => i.shape.join("x"));
+  const full = state.graph?.inputs.map((i) => i.shape.join("x")) ?? [];
+  const text = shapes.length > 2 ? `${shapes.length} inputs` : shapes.join(", ");
+  return shapes.join(" ") === full.join(" ") ? text : `${text} (small)`;
+}
+
+/** Compiles the small graph to tfjs and writes `<outDir>/<name>/` (model.json + weights.bin). */
+export function compileStage(outDir: string): Stage {
+  return {
+    name: "compile",
+    column: { header: "Compiled at", cell: inputCell },
+    async run(state, ctx) {
+      if (!state.graph) return { status: "skipped", detail: "no graph" };
+      const graph = await smallGraph(state);
+      if (!graph) return { status: "failed", detail: "small spec is invalid" };
+      const tfjs = await loadTfjs("wasm");
+      state.weights = initWeights(graph, { seed: MAIN_SEED });
+      state.model = tfjs.compile(graph, { weights: state.weights });
+      const dir = resolve(ctx.io.cwd, outDir, state.subject.name);
+      // NOTE: out/ is the job's own output, rewritten on every run, so an existing model is replaced.
+      await tfjs.saveModel(state.model, dir, { overwrite: true });
+      const shown = relative(ctx.io.cwd, dir);
+      state.files.push(join(shown, tfjs.MODEL_JSON), join(shown, tfjs.WEIGHTS_BIN));
+      return { status: "ok" };
+    },
+  };
+}
+
+/** Runs backend-cpu and the compiled tfjs model on the same seeded inputs; fails above 1e-4 relative. */
+export const verifyStage: Stage = {
+  name: "verify",
+  column: {
+    header: "Verify max err",
+    align: "right",
+    cell: (state) => (state.verify ? formatError(state.verify.maxRelError) : "-"),
+  },
+  async run(state) {
+    const graph = state.small;
+    if (!graph || !state.weights) return { status: "skipped", detail: "not compiled" };
+    const report = await verifyGraph(graph, {
+      seed: MAIN_SEED,
+      weights: state.weights,
+      ...(state.model ? { model: state.model } : {}),
+    });
+    state.verify = report;
+    if (report.ok) return { status: "ok" };
+    for (const o of report.outputs.filter((x) => x.maxRelError > report.tolerance)) {
+      state.problems.push(
+        `${state.subject.name}: output "${o.id}" differs between cpu and tfjs by ${formatError(o.maxAbsError)} ` +
+          `(relative ${formatError(o.maxRelError)}, tolerance ${report.tolerance})`,
+      );
+    }
+    return { status: "failed", detail: `max relative error ${formatError(report.maxRelError)}` };
+  },
+};
+
+/** Draws the (full-size) graph as `<outDir>/<name>.svg`. */
+export function drawStage(outDir: string): Stage {
+  return {
+    name: "draw",
+    async run(state, ctx) {
+      if (!state.graph) return { status: "skipped", detail: "no graph" };
+      const svg = await renderGraph(state.graph, { format: "svg" });
+      const path = resolve(ctx.io.cwd, outDir, `${state.subject.name}.svg`);
+      await mkdir(resolve(ctx.io.cwd, outDir), { recursive: true });
+      await writeFile(path, svg);
+      state.files.push(relative(ctx.io.cwd, path));
+      return { status: "ok" };
+    },
+  };
+}
+
+/** Every step of `fusegraph main`, in order. */
+export function jobStages(outDir: string): Stage[] {
+  return [...mainStages, compileStage(outDir), verifyStage, drawStage(outDir)];
+}
+
+/** Frees what a subject's stages held (tfjs model, weights) once its row is done. */
+function release(state: SubjectState): void {
+  state.model?.dispose();
+  delete state.model;
+  delete state.weights;
+}
+
+/** The examples whose merges the job compares, and the modes it tries (every merge switched). */
+export const COMPARE_SUBJECTS: readonly { name: string; modes: readonly MergeKind[] }[] = [
+  { name: "unet", modes: ["add", "concat"] },
+  { name: "fpn-resnet50", modes: ["concat", "add"] },
+];
+
+export interface ComparisonResult {
+  name: string;
+  mode: MergeKind;
+  /** Which merges were switched: every one, or (when that is infeasible) each that can switch alone. */
+  scope: "all" | "feasible";
+  /** Merges of the graph not in `mode` already, and how many of them were switched. */
+  candidates: number;
+  /** Null when not even one merge can switch; `reason` says why. */
+  comparison: MergeComparison | null;
+  reason?: string;
+}
+
+/**
+ * Every merge of the graph switched to `mode`; when that is infeasible (a merge's inputs do not fit, or a
+ * switch breaks a later merge), the merges that can switch on their own, switched together.
+ */
+export function compareAllOrFeasible(graph: Graph, mode: MergeKind): Omit<ComparisonResult, "name"> {
+  const candidates = graph.nodes.filter((n) => isMergeKind(n.kind) && n.kind !== mode).map((n) => n.id);
+  const all = compareMerges(graph, { all: true }, mode);
+  if (all.ok) return { mode, scope: "all", candidates: candidates.length, comparison: all.comparison };
+  const reason = all.issues[0]?.message ?? "infeasible";
+  const alone = candidates.filter((id) => trySwitch(graph, { ids: [id] }, mode).ok);
+  const some = alone.length > 0 ? compareMerges(graph, { ids: alone }, mode) : undefined;
+  return some?.ok
+    ? { mode, scope: "feasible", candidates: candidates.length, comparison: some.comparison, reason }
+    : { mode, scope: "feasible", candidates: candidates.length, comparison: null, reason };
+}
+
+/** The compare tables of the job: each compared example in each mode that changes anything. */
+export function mainComparisons(results: readonly SubjectResult[]): ComparisonResult[] {
+  const out: ComparisonResult[] = [];
+  for (const { name, modes } of COMPARE_SUBJECTS) {
+    const graph = results.find((r) => r.state.subject.name === name)?.state.graph;
+    if (!graph) continue;
+    for (const mode of modes) {
+      const c = compareAllOrFeasible(graph, mode);
+      if (c.candidates === 0) continue;
+      out.push({ name, ...c });
+    }
+  }
+  return out;
+}
+
+/** Every bundled example (full-size spec, small spec for compile and verify), then every sample spec. */
 export async function mainSubjects(cwd: string): Promise<JobSubject[]> {
   const examples = listExamples().map(
     (e): JobSubject => ({
@@ -139,6 +327,12 @@ export async function mainSubjects(cwd: string): Promise<JobSubject[]> {
         label: `example:${e.name}`,
         origin: "example",
         document: e.spec(),
+      }),
+      loadSmall: async () => ({
+        kind: "document",
+        label: `example:${e.name}`,
+        origin: "example",
+        document: e.smallSpec(),
       }),
     }),
   );
@@ -170,7 +364,7 @@ export async function runSubject(
   ctx: CommandContext,
   onStage: (stage: string) => void = () => {},
 ): Promise<SubjectResult> {
-  const state: SubjectState = { subject, problems: [] };
+  const state: SubjectState = { subject, files: [], problems: [] };
   const done: SubjectResult["stages"] = [];
   let failed = false;
   for (const stage of stages) {
@@ -211,16 +405,32 @@ function mergesOf(state: SubjectState): string {
 
 export interface MainOptions {
   json?: boolean;
+  /** Where compile and draw write (default `out`, relative to the working directory). */
+  outDir?: string;
+  /** Run only these subjects (example or sample names). */
+  only?: string[];
 }
 
 /** `fusegraph main`: the job `npm start` runs over every bundled example and sample spec. */
 export async function runMain(
   options: MainOptions,
   ctx: CommandContext,
-  stages: readonly Stage[] = mainStages,
+  stages?: readonly Stage[],
   subjects?: readonly JobSubject[],
 ): Promise<ExitCode> {
-  const all = subjects ?? (await mainSubjects(ctx.io.cwd));
+  const outDir = options.outDir ?? "out";
+  const steps = stages ?? jobStages(outDir);
+  let all = subjects ?? (await mainSubjects(ctx.io.cwd));
+  if (options.only) {
+    const names = all.map((s) => s.name);
+    const unknown = options.only.filter((n) => !names.includes(n));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `--only: no example or sample named ${unknown.map((n) => `"${n}"`).join(", ")} (known: ${names.join(", ")})`,
+      );
+    }
+    all = all.filter((s) => options.only?.includes(s.name));
+  }
   if (all.length === 0) {
     ctx.io.stderr.write("fusegraph: error: no bundled examples or sample specs were found\n");
     return ExitCode.failed;
@@ -233,12 +443,14 @@ export async function runMain(
   const results: SubjectResult[] = [];
   for (const [k, subject] of all.entries()) {
     const tag = `[${k + 1}/${all.length}] ${subject.name}`;
-    const r = await runSubject(subject, stages, ctx, (stage) => progress.update(`${tag}: ${stage}…`));
+    const r = await runSubject(subject, steps, ctx, (stage) => progress.update(`${tag}: ${stage}…`));
+    release(r.state);
     results.push(r);
     const summary = r.stages.map((x) => `${x.name} ${x.outcome.status}`).join(", ");
     progress.log(`${tag}: ${summary}`);
   }
   progress.end();
+  const comparisons = mainComparisons(results);
   const failures = results.filter((r) => r.failed).length;
   if (options.json) {
     const body = {
@@ -250,6 +462,17 @@ export async function runMain(
         params: r.state.cost?.params ?? null,
         macs: r.state.cost?.macs ?? null,
         flops: r.state.cost?.flops ?? null,
+        compiledAt: r.state.small
+          ? r.state.small.inputs.map((i) => ({ id: i.id, shape: [...i.shape] }))
+          : null,
+        verify: r.state.verify
+          ? {
+              ok: r.state.verify.ok,
+              maxAbsError: r.state.verify.maxAbsError,
+              maxRelError: r.state.verify.maxRelError,
+            }
+          : null,
+        files: r.state.files,
         ok: !r.failed,
         stages: r.stages.map((x) => ({
           name: x.name,
@@ -258,11 +481,19 @@ export async function runMain(
         })),
         problems: r.state.problems,
       })),
+      comparisons: comparisons.map((c) => ({
+        example: c.name,
+        mode: c.mode,
+        scope: c.scope,
+        candidates: c.candidates,
+        reason: c.reason ?? null,
+        ...(c.comparison ? compareJson(c.comparison) : { ok: false }),
+      })),
     };
     ctx.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return failures === 0 ? ExitCode.ok : ExitCode.failed;
   }
-  const extra = stages.flatMap((st) => (st.column ? [st.column] : []));
+  const extra = steps.flatMap((st) => (st.column ? [st.column] : []));
   const rows = results.map((r) => [
     r.state.subject.name,
     r.state.subject.origin,
@@ -285,6 +516,23 @@ export async function runMain(
     rows,
   );
   ctx.io.stdout.write(`\n${table}`);
+  if (steps.some((st) => st.name === "compile")) {
+    ctx.io.stdout.write(
+      `Compiled at: the input size compile and verify used; "(small)" is the example's smallSpec(), the same\n` +
+        `layers at a small input, so that every example compiles and verifies in seconds. Verify max err is\n` +
+        `max |tfjs - cpu| / max |cpu| over each output (seed ${MAIN_SEED}); models are in ${outDir}/<name>/.\n`,
+    );
+  }
+  for (const c of comparisons) {
+    const switched = c.comparison?.merges.length ?? 0;
+    const title =
+      c.scope === "all"
+        ? `${c.name}: every merge switched to ${c.mode}`
+        : `${c.name}: ${c.mode} — switching every merge is not feasible; ${switched} of ${c.candidates} merges can switch`;
+    ctx.io.stdout.write(`\n${ctx.style.bold(title)}\n`);
+    if (c.scope === "feasible") ctx.io.stdout.write(`${ctx.style.dim(`why not all: ${c.reason}`)}\n`);
+    if (c.comparison) ctx.io.stdout.write(renderComparison(c.comparison, ctx));
+  }
   const problems = results.flatMap((r) => r.state.problems);
   if (problems.length > 0) ctx.io.stdout.write(`\n${problems.join("\n")}\n`);
   const line = `${all.length} specs: ${all.length - failures} ok, ${failures} failed`;
@@ -299,19 +547,34 @@ export function registerMain(
 ): void {
   program
     .command("main")
-    .summary("the job `npm start` runs: check and inspect every bundled example and sample")
+    .summary("the job `npm start` runs: check, inspect, compile, verify and draw every example")
     .description(
-      "Run the main job over every bundled example and every sample spec: check each one, inspect its\n" +
-        "totals, and end with one table (example, merge modes, params, MACs, status).\n" +
+      "Run the main job over every bundled example and every sample spec: check each one (an example's\n" +
+        "YAML twin must match its builder), inspect its totals, compile it to tfjs into <out-dir>/<name>/\n" +
+        "(model.json + weights.bin) at the example's small input size (smallSpec(): same layers, small input,\n" +
+        "to keep the job fast), verify backend-cpu against tfjs on that model, and draw <out-dir>/<name>.svg.\n" +
+        "Ends with one table (example, merge modes, params, MACs, compiled input, verify max error, status)\n" +
+        "and the compare tables of U-Net and FPN with every merge switched to concat / add where feasible.\n" +
+        "Progress is shown on stderr in a terminal and logged as plain lines when piped or with CI set.\n" +
         "Fails (exit 1) if any spec fails a step.",
     )
     .option(
       "--json",
-      "print the results as JSON: { ok, results: [{ name, merges, params, macs, ok, stages }] }",
+      "print the results as JSON: { ok, results: [{ name, merges, params, macs, verify, ok, stages }], comparisons }",
     )
+    .option("--out-dir <dir>", "where models and drawings are written", "out")
+    .option("--only <names>", "run only these examples or samples (comma-separated)", parseList)
     .addHelpText(
       "after",
-      ["", "Examples:", "  $ fusegraph main", "  $ npm start            # builds, then runs this"].join("\n"),
+      [
+        "",
+        "Examples:",
+        "  $ fusegraph main",
+        "  $ npm start                              # builds, then runs this",
+        "  $ fusegraph main --only unet,tiny-fpn --out-dir /tmp/fg",
+        "",
+        "Exit codes: 0 every step passed, 1 a step failed for some spec, 2 usage error.",
+      ].join("\n"),
     )
     .action(async (options: MainOptions) => done(await runMain(options, ctx())));
 }

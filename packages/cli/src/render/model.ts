@@ -141,7 +141,8 @@ export function buildView(graph: Graph, opts: ViewOptions): GraphView {
   if (opts.expand) {
     const seen = new Set<string>();
     const sizes = new Map<string, number>();
-    for (const n of graph.nodes) for (const c of chains.get(n.id) ?? []) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+    for (const n of graph.nodes)
+      for (const c of chains.get(n.id) ?? []) sizes.set(c, (sizes.get(c) ?? 0) + 1);
     for (const n of graph.nodes) {
       const chain = chains.get(n.id) ?? [];
       chain.forEach((c, k) => {
@@ -157,10 +158,14 @@ export function buildView(graph: Graph, opts: ViewOptions): GraphView {
     const blocks = new Map<string, GraphNode[]>();
     for (const n of graph.nodes) {
       const b = chains.get(n.id)?.[0];
-      if (b) blocks.set(b, [...(blocks.get(b) ?? []), n]);
+      if (!b) continue;
+      const members = blocks.get(b);
+      if (members) members.push(n);
+      else blocks.set(b, [n]);
     }
     const consumedOutside = new Set<string>(graph.outputs);
-    for (const n of graph.nodes) for (const r of n.inputs) if (boxOf(r) !== boxOf(n.id)) consumedOutside.add(r);
+    for (const n of graph.nodes)
+      for (const r of n.inputs) if (boxOf(r) !== boxOf(n.id)) consumedOutside.add(r);
     const drawn = new Set<string>();
     for (const n of graph.nodes) {
       const b = chains.get(n.id)?.[0];
@@ -225,7 +230,33 @@ export function buildView(graph: Graph, opts: ViewOptions): GraphView {
   };
   for (const n of graph.nodes) for (const r of n.inputs) link(r, boxOf(n.id));
   for (const id of graph.outputs) link(id, outputKey(id));
-  const edges = [...edgeLabels.values()].map((e) => ({ from: e.from, to: e.to, label: [...e.labels].join(", ") }));
+  const edges = [...edgeLabels.values()].map((e) => ({
+    from: e.from,
+    to: e.to,
+    label: [...e.labels].join(", "),
+  }));
 
   return { title: opts.title, nodes, clusters, edges, mergeCounts };
+}
+
+/** Clusters and boxes grouped by their enclosing cluster ("" for the top level), for nested output. */
+export interface Nesting {
+  clustersIn: Map<string, ViewCluster[]>;
+  nodesIn: Map<string, ViewNode[]>;
+}
+
+export function nesting(view: GraphView): Nesting {
+  const clustersIn = new Map<string, ViewCluster[]>();
+  const nodesIn = new Map<string, ViewNode[]>();
+  for (const c of view.clusters) {
+    const p = c.parent ?? "";
+    clustersIn.set(p, [...(clustersIn.get(p) ?? []), c]);
+  }
+  for (const v of view.nodes) {
+    const p = v.cluster ?? "";
+    const list = nodesIn.get(p);
+    if (list) list.push(v);
+    else nodesIn.set(p, [v]);
+  }
+  return { clustersIn, nodesIn };
 }

@@ -1,6 +1,14 @@
-/** Escapes text for XML character data and attribute values (both quote kinds, so either may delimit). */
+/** What XML 1.0 cannot carry even escaped: C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF. */
+const NOT_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Escapes text for XML character data and attribute values (both quote kinds, so either may delimit);
+ * characters XML cannot represent become U+FFFD.
+ */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => XML_ENTITIES[c] ?? c);
+  return s.replace(NOT_XML, "\uFFFD").replace(/[&<>"']/g, (c) => XML_ENTITIES[c] ?? c);
 }
 
 const XML_ENTITIES: Record<string, string> = {

@@ -33,7 +33,12 @@ describe("analyzeMerges", () => {
         kind: "conv2d",
         via: [],
         now: same,
-        byMode: { add: same, concat: { params: 1_179_904, macs: 231_211_008 }, weightedAdd: same, conv1x1Add: same },
+        byMode: {
+          add: same,
+          concat: { params: 1_179_904, macs: 231_211_008 },
+          weightedAdd: same,
+          conv1x1Add: same,
+        },
       },
     ]);
     const cost = Object.fromEntries((m?.modes ?? []).map((o) => [o.mode, o.feasible ? o.cost : null]));
@@ -73,10 +78,34 @@ describe("analyzeMerges", () => {
     expect(fc?.byMode.conv1x1Add).toEqual({ params: 64 * 32 * 10 + 10, macs: 64 * 32 * 10 });
     const c1 = m?.modes.find((o) => o.mode === "conv1x1Add");
     // input 1 (64 channels) is projected to 32: kernel 64*32 + bias 32, at 8*8 positions
-    expect(c1).toMatchObject({ feasible: true, output: [8, 8, 32], cost: { params: 64 * 32 + 32, macs: 64 * 64 * 32 } });
+    expect(c1).toMatchObject({
+      feasible: true,
+      output: [8, 8, 32],
+      cost: { params: 64 * 32 + 32, macs: 64 * 64 * 32 },
+    });
     const add = m?.modes.find((o) => o.mode === "add");
     expect(add?.feasible).toBe(false);
     if (add && !add.feasible) expect(add.issues[0]?.hint).toContain("conv1x1Add (channels: 32)");
+  });
+
+  it("counts no params for a layer that uses another's weights, as graphCost does", () => {
+    const g = loadGraph({
+      fusegraph: 1,
+      name: "shared",
+      inputs: { a: [4, 4, 2], b: [4, 4, 2] },
+      nodes: {
+        s1: { merge: "add", inputs: ["a", "b"] },
+        s2: { merge: "add", inputs: ["a", "b"] },
+        c1: { op: "conv2d", input: "s1", filters: 3, kernelSize: 1 },
+        c2: { op: "conv2d", input: "s2", filters: 3, kernelSize: 1, shareWeights: "c1" },
+        out: { merge: "concat", inputs: ["c1", "c2"] },
+      },
+      outputs: ["out"],
+    });
+    const [s1, s2] = analyzeMerges(g);
+    expect(s1?.layers[0]?.now).toEqual({ params: 2 * 3 + 3, macs: 16 * 2 * 3 });
+    expect(s2?.layers[0]).toMatchObject({ id: "c2", now: { params: 0, macs: 16 * 2 * 3 } });
+    expect(s2?.layers[0]?.byMode.concat).toEqual({ params: 0, macs: 16 * 4 * 3 });
   });
 
   it("takes a caller's conv1x1Add channels, and flags merges that are outputs", () => {

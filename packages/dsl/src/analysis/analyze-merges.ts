@@ -56,6 +56,7 @@ export interface AffectedLayer {
   kind: WeightedKind;
   /** Pass-through nodes between the merge and this layer, in order (empty for a direct consumer). */
   via: string[];
+  /** Params count 0 for a layer using another's weights (`shareWeights`), as in graphCost. */
   now: LayerCost;
   /** Its cost with the merge in each mode; null where the merge cannot take the mode. */
   byMode: Record<MergeKind, LayerCost | null>;
@@ -95,10 +96,12 @@ function evaluate(node: GraphNode, inputs: readonly Shape[]): { output: Shape; c
   const output = def.inferShape(inputs, node.params, ctx);
   if (failed || output === undefined) return undefined;
   const args = { inputs, params: node.params, output };
-  return { output, cost: { params: weightCount(def.weights(args)), macs: def.macs(args) } };
+  // NOTE: as in graphCost, weights shared from another node count under that node only.
+  const params = node.shareWeights === undefined ? weightCount(def.weights(args)) : 0;
+  return { output, cost: { params, macs: def.macs(args) } };
 }
 
-/** Weighted layers reached from the merge through pass-through ops (breadth first, each once). */
+/** Weighted layers reached from the merge through pass-through ops, in graph order. */
 function affectedPaths(graph: Graph, merge: MergeNode): { layer: GraphNode; via: GraphNode[] }[] {
   const readers = new Map<string, GraphNode[]>();
   for (const n of graph.nodes) {
@@ -117,7 +120,8 @@ function affectedPaths(graph: Graph, merge: MergeNode): { layer: GraphNode; via:
       else if (PASS_THROUGH.has(r.kind)) queue.push({ id: r.id, via: [...q.via, r] });
     }
   }
-  return out;
+  const order = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  return out.sort((a, b) => (order.get(a.layer.id) ?? 0) - (order.get(b.layer.id) ?? 0));
 }
 
 /** The layer's cost when the merge outputs `mergeOut`: the pass-through chain re-inferred with each op's own rule. */
@@ -160,9 +164,7 @@ export function analyzeMerges(graph: Graph, opts: AnalyzeOptions = {}): MergeAna
       return { mode: c.mode, feasible: true, params: c.params, output: c.output, cost };
     });
     const layers = affectedPaths(graph, merge).map(({ layer, via }): AffectedLayer => {
-      const def = opDef(layer.kind);
-      const args = { inputs: inputShapes(graph, layer, shapes), params: layer.params, output: layer.shape };
-      const now = { params: weightCount(def.weights(args)), macs: def.macs(args) };
+      const now = evaluate(layer, inputShapes(graph, layer, shapes))?.cost ?? { params: 0, macs: 0 };
       const byMode = {} as Record<MergeKind, LayerCost | null>;
       for (const m of modes) byMode[m.mode] = m.feasible ? costThrough(layer, via, m.output, shapes) : null;
       return {

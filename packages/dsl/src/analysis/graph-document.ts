@@ -25,13 +25,14 @@ function specParams(node: GraphNode, data: number): Record<string, unknown> {
   return out;
 }
 
-/** One graph node as a flat spec node: `op:`/`merge:`, its data inputs, then its (parsed) params. */
+/** One graph node as a flat spec node: `op:`/`merge:`, its data inputs, shared weights, then its (parsed) params. */
 export function nodeToSpec(node: GraphNode): NodeSpec {
   const data = dataInputCount(node);
   const head: NodeSpec = opDef(node.kind).category === "merge" ? { merge: node.kind } : { op: node.kind };
   const ins = node.inputs.slice(0, data);
   const wiring = ins.length === 1 ? { input: ins[0] } : { inputs: [...ins] };
-  return { ...head, ...wiring, ...specParams(node, data) };
+  const share = node.shareWeights !== undefined ? { shareWeights: node.shareWeights } : {};
+  return { ...head, ...wiring, ...share, ...specParams(node, data) };
 }
 
 /**

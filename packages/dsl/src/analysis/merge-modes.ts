@@ -5,24 +5,21 @@ import { type IssueCode, issue, type SpecIssue, type SpecPath } from "../issues.
 import type { MergeKind } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 
+// NOTE: typed against the registry's merge kinds, so adding a merge op fails to compile until it is listed.
+const MERGE_ORDER = {
+  add: 0,
+  concat: 1,
+  weightedAdd: 2,
+  conv1x1Add: 3,
+} as const satisfies { [K in MergeKind]: number };
+
 /** Every merge mode, in the order reports list them. */
-export const MERGE_KINDS = [
-  "add",
-  "concat",
-  "weightedAdd",
-  "conv1x1Add",
-] as const satisfies readonly MergeKind[];
-// NOTE: fails to compile when a merge kind is added to the registry but not to MERGE_KINDS.
-const _everyMerge: { [K in MergeKind]: true } = {
-  add: true,
-  concat: true,
-  weightedAdd: true,
-  conv1x1Add: true,
-};
-void _everyMerge;
+export const MERGE_KINDS: readonly MergeKind[] = (Object.keys(MERGE_ORDER) as MergeKind[]).sort(
+  (a, b) => MERGE_ORDER[a] - MERGE_ORDER[b],
+);
 
 export function isMergeKind(kind: string): kind is MergeKind {
-  return (MERGE_KINDS as readonly string[]).includes(kind);
+  return Object.hasOwn(MERGE_ORDER, kind);
 }
 
 /** A merge node of a graph, discriminated by `kind` like {@link GraphNode}. */
@@ -43,7 +40,7 @@ export function conv1x1Channels(
 ): number {
   const given = typeof channels === "number" ? channels : channels?.[node.id];
   if (given !== undefined) return given;
-  if (node.kind === "conv1x1Add") return (node.params as { channels: number }).channels;
+  if (node.kind === "conv1x1Add") return node.params.channels;
   return Math.min(...inputs.map((s) => s[s.length - 1] ?? 0));
 }
 

@@ -1,5 +1,5 @@
 import type { FlatNode } from "../blocks.js";
-import { type CheckedNode, opDef, type Topology } from "../build-graph.js";
+import { type CheckedNode, checkSharedWeights, opDef, type Topology } from "../build-graph.js";
 import type { Graph, GraphNode } from "../graph.js";
 import { inferShapes } from "../infer.js";
 import { isError, type Result, type SpecIssue } from "../issues.js";
@@ -34,7 +34,17 @@ export function reinfer(graph: Graph, nodes: readonly GraphNode[]): Result<{ gra
       const d = index.get(id);
       return d === undefined ? [] : [d];
     });
-    return { flat, kind: n.kind, def, params: n.params, inputs: [...n.inputs], deps, ok: true };
+    const sharesWith = n.shareWeights === undefined ? undefined : index.get(n.shareWeights);
+    return {
+      flat,
+      kind: n.kind,
+      def,
+      params: n.params,
+      inputs: [...n.inputs],
+      deps,
+      ok: true,
+      ...(sharesWith !== undefined ? { sharesWith } : {}),
+    };
   });
   const topo: Topology = {
     nodes: checked,
@@ -43,9 +53,12 @@ export function reinfer(graph: Graph, nodes: readonly GraphNode[]): Result<{ gra
     outputs: [...graph.outputs],
   };
   const issues: SpecIssue[] = [];
-  const shapes = inferShapes(topo, (i) => {
+  const report = (i: SpecIssue) => {
     issues.push(i);
-  });
+  };
+  const shapes = inferShapes(topo, report);
+  // A node sharing another's weights must still declare the same ones once shapes change.
+  checkSharedWeights(topo, shapes, report);
   if (issues.some(isError)) return { ok: false, issues };
   const out = nodes.map((n) => ({ ...n, shape: shapes.get(n.id) ?? n.shape }) as GraphNode);
   return { ok: true, warnings: issues, graph: { ...graph, nodes: out } };

@@ -19,7 +19,13 @@ function fails<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
 }
 
 /** Reference conv of one [H,W,C] example with symmetric integer padding, written from the definition. */
-function naiveConv(x: TensorData, k: TensorData, bias: Float32Array, stride: number, pad: number): TensorData {
+function naiveConv(
+  x: TensorData,
+  k: TensorData,
+  bias: Float32Array,
+  stride: number,
+  pad: number,
+): TensorData {
   const [h = 0, w = 0, c = 0] = x.shape;
   const [kh = 0, kw = 0, kc = 0, f = 0] = k.shape;
   expect(kc).toBe(c);
@@ -68,7 +74,8 @@ function concatLast(xs: TensorData[]): TensorData {
   const n = xs.length;
   const data = new Float32Array(rows * c * n);
   for (let r = 0; r < rows; r++)
-    for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) data[r * c * n + i * c + j] = xs[i]!.data[r * c + j]!;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < c; j++) data[r * c * n + i * c + j] = xs[i]!.data[r * c + j]!;
   return { shape: [...xs[0]!.shape.slice(0, -1), c * n], data };
 }
 
@@ -239,10 +246,32 @@ describe("tied-kernel rewrites refuse what they cannot carry", () => {
     expect(issues[1]?.message).toContain('read by activation "act"');
   });
 
+  it("a reader whose kernel is shared with another node", () => {
+    const g = loadGraph({
+      fusegraph: 1,
+      name: "shared",
+      inputs: { a: [4, 4, 2], b: [4, 4, 2] },
+      nodes: {
+        sum: { merge: "add", inputs: ["a", "b"] },
+        c1: { op: "conv2d", input: "sum", filters: 2, kernelSize: 1 },
+        c2: { op: "conv2d", input: "a", filters: 2, kernelSize: 1, shareWeights: "c1" },
+        out: { merge: "concat", inputs: ["c1", "c2"] },
+      },
+      outputs: ["out"],
+    });
+    const i = fails(addToConcat(g, initWeights(g), "sum")).issues[0];
+    expect(i).toMatchObject({ code: "invalid_spec", nodeId: "c1" });
+    expect(i?.message).toContain('shares its weights with "c2"');
+  });
+
   it("the wrong merge kind, an unknown id, and missing weights", () => {
     const g = loadGraph(addConvSpec(2, [4, 4, 2], { filters: 2, kernelSize: 1 }));
     const wrong = fails(concatToAdd(g, initWeights(g), "sum")).issues[0];
-    expect(wrong).toMatchObject({ expected: "concat", received: "add", hint: "addToConcat rewrites the other way" });
+    expect(wrong).toMatchObject({
+      expected: "concat",
+      received: "add",
+      hint: "addToConcat rewrites the other way",
+    });
     expect(fails(addToConcat(g, initWeights(g), "summ")).issues[0]?.code).toBe("unknown_ref");
     const missing = fails(addToConcat(g, new Map(), "sum")).issues[0];
     expect(missing).toMatchObject({ code: "unknown_ref", nodeId: "conv" });

@@ -1,4 +1,4 @@
-import type { Graph, GraphNode } from "../graph.js";
+import type { Graph, GraphNode, GraphNodeOf } from "../graph.js";
 import { issue, type Result, type SpecIssue } from "../issues.js";
 import { formatShape, numel, type Shape } from "../shape.js";
 import { type TensorData, type WeightMap, weightKey } from "../tensor.js";
@@ -88,6 +88,22 @@ function readersOf(
       );
       continue;
     }
+    const sharer = graph.nodes.find((o) => o.shareWeights === n.id);
+    if (n.shareWeights !== undefined || sharer) {
+      const other = n.shareWeights ?? sharer?.id;
+      issues.push(
+        issue(
+          "invalid_spec",
+          n.path,
+          `${n.kind} "${n.id}" shares its weights with "${other}"; stacking its kernel would change "${other}" too`,
+          {
+            nodeId: n.id,
+            hint: `remove shareWeights, or rewrite a merge whose readers own their weights`,
+          },
+        ),
+      );
+      continue;
+    }
     const key = weightKey(n.id, "kernel");
     const kernel = weights.get(key);
     const inAxis = kernel ? kernel.shape[kernel.shape.length - 2] : undefined;
@@ -113,11 +129,16 @@ function readersOf(
 }
 
 /** The merge by id, if it is one of the graph's merges of kind `kind`. */
-function mergeOf(graph: Graph, mergeId: string, kind: "add" | "concat"): Result<{ merge: MergeNode }> {
+function mergeOf<K extends "add" | "concat">(
+  graph: Graph,
+  mergeId: string,
+  kind: K,
+): Result<{ merge: GraphNodeOf<K> }> {
   const sel = selectMerges(graph, { ids: [mergeId] });
   if (!sel.ok) return sel;
   const merge = sel.merges[0]!;
-  if (merge.kind === kind) return { ok: true, warnings: [], merge };
+  // NOTE: kind is K and the node's kind equals it, so the node is a GraphNodeOf<K>.
+  if (merge.kind === kind) return { ok: true, warnings: [], merge: merge as GraphNodeOf<K> };
   const other = kind === "add" ? "concatToAdd" : "addToConcat";
   return fail(
     issue("invalid_spec", merge.path, `merge "${merge.id}" is a ${merge.kind}, expected ${kind}`, {
@@ -174,10 +195,9 @@ function unstack(k: TensorData, n: number): { kernel: TensorData; maxDiff: numbe
 }
 
 /** Whether a concat joins the last (channel) axis, resolving a negative axis against its inputs' rank. */
-function concatsChannels(merge: MergeNode, inputs: readonly Shape[]): boolean {
+function concatsChannels(merge: GraphNodeOf<"concat">, inputs: readonly Shape[]): boolean {
   const rank = inputs[0]?.length ?? 0;
-  const axis = (merge.params as { axis: number }).axis;
-  return axis === -1 || axis === rank - 1;
+  return merge.params.axis === -1 || merge.params.axis === rank - 1;
 }
 
 /**
@@ -224,7 +244,7 @@ export function concatToAdd(
       issue(
         "invalid_spec",
         merge.path,
-        `merge "${merge.id}" (concat) joins axis ${(merge.params as { axis: number }).axis}, not the channels`,
+        `merge "${merge.id}" (concat) joins axis ${merge.params.axis}, not the channels`,
         {
           nodeId: merge.id,
           expected: "axis: -1",

@@ -131,7 +131,10 @@ describe("withMerge", () => {
           output: "sum",
         },
       },
-      nodes: { r: { use: "res", input: "x", repeat: 2 }, head: { op: "conv2d", input: "r", filters: 4, kernelSize: 1 } },
+      nodes: {
+        r: { use: "res", input: "x", repeat: 2 },
+        head: { op: "conv2d", input: "r", filters: 4, kernelSize: 1 },
+      },
       outputs: ["head"],
     });
     const r = ok(withMerge(g, { all: true }, "concat"));
@@ -145,6 +148,28 @@ describe("withMerge", () => {
     const alone = fails(withMerge(g, { ids: ["r.0/sum"] }, "concat"));
     const downstream = alone.issues.find((i) => i.nodeId === "r.1/sum");
     expect(downstream?.path).toEqual(["nodes", "r"]);
+  });
+
+  it("keeps shared weights, and refuses a switch that leaves them mismatched", () => {
+    const g = loadGraph({
+      fusegraph: 1,
+      name: "shared",
+      inputs: { a: [4, 4, 2], b: [4, 4, 2] },
+      nodes: {
+        s1: { merge: "add", inputs: ["a", "b"] },
+        s2: { merge: "add", inputs: ["a", "b"] },
+        c1: { op: "conv2d", input: "s1", filters: 2, kernelSize: 1 },
+        c2: { op: "conv2d", input: "s2", filters: 2, kernelSize: 1, shareWeights: "c1" },
+        out: { merge: "concat", inputs: ["c1", "c2"] },
+      },
+      outputs: ["out"],
+    });
+    expect(graphToDocument(g).nodes.c2).toMatchObject({ shareWeights: "c1" });
+    const both = ok(withMerge(g, { ids: ["s1", "s2"] }, "concat"));
+    expect(both.graph.nodes.find((n) => n.id === "c2")?.shareWeights).toBe("c1");
+    const one = fails(withMerge(g, { ids: ["s2"] }, "concat"));
+    expect(one.issues.some((i) => i.nodeId === "c2" && i.message.includes("shares weights with"))).toBe(true);
+    expect(trySwitch(g, { ids: ["s2"] }, "concat").ok).toBe(false);
   });
 
   it("the fast shape pass and full re-validation agree on random switches", () => {

@@ -40,22 +40,23 @@ interface Planned extends MergeSwitch {
   after: Shape;
 }
 
+/** An issue when `mode` (e.g. from a CLI argument) is no merge kind. */
+function unknownMode(mode: string): SpecIssue | undefined {
+  if (isMergeKind(mode)) return undefined;
+  return issue("invalid_params", [], `unknown merge mode "${mode}"`, {
+    expected: MERGE_KINDS.join(" | "),
+    received: mode,
+    hint: `merge modes: ${MERGE_KINDS.join(", ")}${didYouMeanText(mode, MERGE_KINDS)}`,
+  });
+}
+
 /** The merges a selector names, or issues for ids that are no merge of the graph. */
 export function selectMerges(graph: Graph, selector: MergeSelector): Result<{ merges: MergeNode[] }> {
   const merges = graph.nodes.filter(isMergeNode);
   if ("all" in selector) return { ok: true, warnings: [], merges };
   if ("mode" in selector) {
-    if (!isMergeKind(selector.mode))
-      return {
-        ok: false,
-        issues: [
-          issue("invalid_params", [], `unknown merge mode "${String(selector.mode)}"`, {
-            expected: MERGE_KINDS.join(" | "),
-            received: String(selector.mode),
-            hint: `merge modes: ${MERGE_KINDS.join(", ")}`,
-          }),
-        ],
-      };
+    const bad = unknownMode(selector.mode);
+    if (bad) return { ok: false, issues: [bad] };
     return { ok: true, warnings: [], merges: merges.filter((m) => m.kind === selector.mode) };
   }
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -137,8 +138,9 @@ function rewritten(graph: Graph, planned: readonly Planned[]): GraphNode[] {
 }
 
 /**
- * The graph with merges switched, checked by the fast shape pass only (for hints and per-merge
- * what-ifs); undefined params or shapes that do not fit come back as issues.
+ * {@link withMerge} checked by the shape pass alone ({@link reinfer}), without re-validating a whole
+ * document: for questions asked once per merge (per-merge shares, hints). Its graph keeps the original
+ * params objects of untouched nodes; shapes that do not fit come back as issues.
  */
 export function trySwitch(
   graph: Graph,
@@ -148,6 +150,8 @@ export function trySwitch(
 ): Result<{ graph: Graph; switched: MergeSwitch[] }> {
   const sel = selectMerges(graph, selector);
   if (!sel.ok) return sel;
+  const bad = unknownMode(mode);
+  if (bad) return { ok: false, issues: [bad] };
   const { planned, issues } = plan(graph, sel.merges, mode, opts);
   if (issues.length > 0) return { ok: false, issues };
   const r = reinfer(graph, rewritten(graph, planned));
@@ -169,17 +173,8 @@ export function withMerge(
 ): Result<{ graph: Graph; switched: MergeSwitch[] }> {
   const sel = selectMerges(graph, selector);
   if (!sel.ok) return sel;
-  if (!isMergeKind(mode))
-    return {
-      ok: false,
-      issues: [
-        issue("invalid_params", [], `unknown merge mode "${String(mode)}"`, {
-          expected: MERGE_KINDS.join(" | "),
-          received: String(mode),
-          hint: `merge modes: ${MERGE_KINDS.join(", ")}`,
-        }),
-      ],
-    };
+  const bad = unknownMode(mode);
+  if (bad) return { ok: false, issues: [bad] };
   const { planned, issues } = plan(graph, sel.merges, mode, opts);
   if (issues.length > 0) return { ok: false, issues };
   const switched = planned.map(({ id, from, to }) => ({ id, from, to }));

@@ -1,0 +1,181 @@
+import {
+  compareMerges,
+  type GraphSummary,
+  MERGE_KINDS,
+  type MergeComparison,
+  type MergeKind,
+  type MergeSelector,
+} from "@fusegraph/dsl";
+import type { Command } from "commander";
+import type { CommandContext } from "../context.js";
+import { ExitCode } from "../errors.js";
+import { loadValidGraph, reportIssues } from "../load-spec.js";
+import { parseChoice, parseList } from "../options.js";
+import { formatCount, formatScaled, renderTable } from "../output.js";
+
+export interface CompareOptions {
+  merge: MergeKind;
+  only?: string[];
+  json?: boolean;
+}
+
+function totals(s: GraphSummary) {
+  return {
+    params: { ...s.params },
+    macs: s.macs,
+    flops: s.flops,
+    activationBytes: s.activations.bytes,
+  };
+}
+
+/** `compare --json`: `before`/`after` with `params` and `macs`, and `merges[]` with id, from, to and deltas. */
+export function compareJson(c: MergeComparison) {
+  return {
+    ok: true,
+    before: totals(c.before),
+    after: totals(c.after),
+    delta: c.delta,
+    merges: c.merges.map((m) => ({
+      id: m.id,
+      from: m.from,
+      to: m.to,
+      paramsDelta: m.paramsDelta,
+      macsDelta: m.macsDelta,
+    })),
+  };
+}
+
+/** "+12.5%", "-50.0%", "0.0%"; "n/a" from zero. */
+export function percentChange(before: number, after: number): string {
+  if (before === 0) return after === 0 ? "0.0%" : "n/a";
+  const p = ((after - before) / before) * 100;
+  return `${p > 0 ? "+" : ""}${p.toFixed(1)}%`;
+}
+
+function signed(n: number | null, format: (x: number) => string): string {
+  if (n === null) return "-";
+  return n > 0 ? `+${format(n)}` : n < 0 ? `-${format(-n)}` : "0";
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+/** Before/after totals, then one row per switched merge (its own share, switched alone). */
+export function renderComparison(c: MergeComparison, ctx: CommandContext): string {
+  const row = (label: string, b: number, a: number, format: (x: number) => string) => [
+    label,
+    format(b),
+    format(a),
+    signed(a - b, format),
+    percentChange(b, a),
+  ];
+  const totalsTable = renderTable(
+    [
+      { header: "" },
+      { header: "Before", align: "right" },
+      { header: "After", align: "right" },
+      { header: "Change", align: "right" },
+      { header: "%", align: "right" },
+    ],
+    [
+      row("Params (total)", c.before.params.total, c.after.params.total, formatCount),
+      row("  trainable", c.before.params.trainable, c.after.params.trainable, formatCount),
+      row("  non-trainable", c.before.params.nonTrainable, c.after.params.nonTrainable, formatCount),
+      row("MACs", c.before.macs, c.after.macs, formatCount),
+      row("Activation memory", c.before.activations.bytes, c.after.activations.bytes, megabytes),
+    ],
+  );
+  if (c.merges.length === 0)
+    return `${totalsTable}\nNo merge changed mode (every selected merge is already in it).\n`;
+  const mergeTable = renderTable(
+    [
+      { header: "Merge" },
+      { header: "Switch" },
+      { header: "Params Δ", align: "right" },
+      { header: "MACs Δ", align: "right" },
+    ],
+    c.merges.map((m) => [
+      ctx.style.bold(m.id),
+      `${m.from} → ${m.to}`,
+      m.paramsDelta === null ? ctx.style.yellow("not alone") : signed(m.paramsDelta, formatCount),
+      m.macsDelta === null ? "-" : signed(m.macsDelta, formatScaled),
+    ]),
+  );
+  const note =
+    "Each merge's Δ is the whole graph's change with only that merge switched; shares need not add up\n" +
+    "to the total when switches feed the same layers. Activation memory: every node's output, float32.\n";
+  return `${totalsTable}\n${mergeTable}\n${note}`;
+}
+
+/** `fusegraph compare <spec> --merge <mode>`: what switching merges to another mode costs. */
+export async function runCompare(
+  spec: string,
+  options: CompareOptions,
+  ctx: CommandContext,
+): Promise<ExitCode> {
+  const json = options.json === true;
+  const loaded = await loadValidGraph(spec, ctx, json);
+  if (!loaded) return ExitCode.failed;
+  const selector: MergeSelector = options.only ? { ids: options.only } : { all: true };
+  const r = compareMerges(loaded.graph, selector, options.merge);
+  if (!r.ok) {
+    reportIssues(
+      r.issues,
+      loaded.label,
+      ctx,
+      json,
+      `cannot switch the merges of ${loaded.label} to ${options.merge}`,
+    );
+    return ExitCode.failed;
+  }
+  if (json) {
+    ctx.io.stdout.write(`${JSON.stringify(compareJson(r.comparison), null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const what = options.only ? `merges ${options.only.join(", ")}` : "every merge";
+  ctx.io.stdout.write(`${loaded.label}: ${what} switched to ${options.merge}\n\n`);
+  ctx.io.stdout.write(renderComparison(r.comparison, ctx));
+  return ExitCode.ok;
+}
+
+export function registerCompare(
+  program: Command,
+  ctx: () => CommandContext,
+  done: (code: ExitCode) => void,
+): void {
+  program
+    .command("compare")
+    .summary("what switching merges to another mode does to params, MACs and memory")
+    .description(
+      "Switch every merge (or --only some) to another mode and compare the graph before and after:\n" +
+        "params, MACs and activation memory (every node's output at float32), with the change in percent,\n" +
+        "and per switched merge its own share (the graph's change with only that merge switched).\n" +
+        "A merge whose inputs do not fit the mode, or a switch that breaks nodes downstream, is reported\n" +
+        "like `check` reports issues (exit 1), with the modes that would fit.",
+    )
+    .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
+    .requiredOption(
+      "--merge <mode>",
+      `the mode to switch to: ${MERGE_KINDS.join(", ")}`,
+      parseChoice(MERGE_KINDS),
+    )
+    .option("--only <ids>", "comma-separated merge ids to switch (default: every merge)", parseList)
+    .option(
+      "--json",
+      "print JSON: { before: { params: { trainable, nonTrainable, total }, macs }, after, merges: [{ id, from, to, paramsDelta, macsDelta }] }",
+    )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  $ fusegraph compare unet --merge add",
+        "  $ fusegraph compare resnet50 --merge concat --only layer1.0.add,layer1.1.add",
+        "  $ fusegraph compare tiny-fpn --merge concat --json | jq .after.params.total",
+        "",
+        "Exit codes: 0 compared, 1 invalid spec or a switch that does not fit, 2 usage error.",
+      ].join("\n"),
+    )
+    .action(async (spec: string, options: CompareOptions) => done(await runCompare(spec, options, ctx())));
+}

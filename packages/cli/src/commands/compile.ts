@@ -1,0 +1,154 @@
+import { stat } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import type { Graph, WeightMap } from "@fusegraph/dsl";
+import type { Command } from "commander";
+import { loadTfjs, resolveWeights } from "../backends.js";
+import type { CommandContext } from "../context.js";
+import { ExitCode, UsageError } from "../errors.js";
+import { loadValidGraph } from "../load-spec.js";
+import { parseChoice, parseSeed } from "../options.js";
+import { formatCount } from "../output.js";
+
+export type CompileBackend = "tfjs" | "cpu";
+export const COMPILE_BACKENDS: readonly CompileBackend[] = ["tfjs", "cpu"];
+
+export interface CompileOptions {
+  backend: CompileBackend;
+  out: string;
+  seed?: number;
+  weights?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export interface CompileResult {
+  backend: CompileBackend;
+  dir: string;
+  files: string[];
+  bytes: number;
+}
+
+/** Refuses an existing output path unless forced: a usage error (exit 2) with the fix in the message. */
+export async function checkOutputDir(dir: string, shown: string, force: boolean): Promise<void> {
+  const exists = await stat(dir).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !force) {
+    throw new UsageError(`output directory "${shown}" already exists; pass --force to replace it`);
+  }
+}
+
+/**
+ * Writes the graph with these weights to `dir`: tfjs gives model.json + weights.bin (loadable with
+ * tf.loadLayersModel), cpu gives fusegraph's weights format (weights.json + weights.bin). Both backends
+ * stage the files in a temporary directory and rename it into place, so a failure never half-writes.
+ */
+export async function writeCompiled(
+  graph: Graph,
+  weights: WeightMap,
+  backend: CompileBackend,
+  dir: string,
+): Promise<CompileResult> {
+  let files: string[];
+  if (backend === "tfjs") {
+    const tfjs = await loadTfjs();
+    const model = tfjs.compile(graph, { weights });
+    try {
+      await tfjs.saveModel(model, dir, { overwrite: true });
+    } finally {
+      model.dispose();
+    }
+    files = [tfjs.MODEL_JSON, tfjs.WEIGHTS_BIN];
+  } else {
+    const cpu = await import("@fusegraph/backend-cpu");
+    await cpu.saveWeights(dir, weights);
+    files = [cpu.MANIFEST_FILE, cpu.BINARY_FILE];
+  }
+  let bytes = 0;
+  for (const f of files) bytes += (await stat(join(dir, f))).size;
+  return { backend, dir, files, bytes };
+}
+
+/** `fusegraph compile <spec> --backend tfjs|cpu --out <dir>`. */
+export async function runCompile(
+  spec: string,
+  options: CompileOptions,
+  ctx: CommandContext,
+): Promise<ExitCode> {
+  const dir = resolve(ctx.io.cwd, options.out);
+  // Checked before any work so a refused run is quick and writes nothing.
+  await checkOutputDir(dir, options.out, options.force === true);
+  const loaded = await loadValidGraph(spec, ctx, options.json === true);
+  if (!loaded) return ExitCode.failed;
+  const { graph } = loaded;
+  const weights = await resolveWeights(
+    graph,
+    { seed: options.seed ?? 0, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
+    ctx.io.cwd,
+  );
+  const result = await writeCompiled(graph, weights, options.backend, dir);
+  const params = [...weights.values()].reduce((s, w) => s + w.data.length, 0);
+  const shown = relative(ctx.io.cwd, dir) || ".";
+  if (options.json) {
+    const body = {
+      ok: true,
+      backend: result.backend,
+      out: shown,
+      files: result.files.map((f) => join(shown, f)),
+      bytes: result.bytes,
+      params,
+      weights: options.weights ?? null,
+      seed: options.weights === undefined ? (options.seed ?? 0) : null,
+    };
+    ctx.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const from =
+    options.weights !== undefined ? `weights from ${options.weights}` : `seed ${options.seed ?? 0}`;
+  ctx.io.stdout.write(
+    `${ctx.style.green("wrote")}  ${result.files.map((f) => join(shown, f)).join(", ")}  ` +
+      `(${options.backend}, ${formatCount(params)} params, ${(result.bytes / 1e6).toFixed(2)} MB, ${from})\n`,
+  );
+  return ExitCode.ok;
+}
+
+export function registerCompile(
+  program: Command,
+  ctx: () => CommandContext,
+  done: (code: ExitCode) => void,
+): void {
+  program
+    .command("compile")
+    .summary("write a spec as a tfjs model (model.json + weights.bin) or fusegraph weights")
+    .description(
+      "Compile a spec with initial weights and write it to a directory:\n" +
+        "  --backend tfjs  model.json + weights.bin (TensorFlow.js layers format; tf.loadLayersModel loads it)\n" +
+        "  --backend cpu   weights.json + weights.bin (fusegraph's weights format, for backend-cpu and --weights)\n" +
+        "Weights are initialised from --seed (the same seed gives the same weights on both backends), or\n" +
+        "taken from a fusegraph weights directory with --weights. An existing output directory is only\n" +
+        "replaced with --force (otherwise exit 2). Files are written to a temporary directory and renamed\n" +
+        "into place, so a failed run never leaves half a model.",
+    )
+    .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
+    .option("--backend <backend>", "tfjs or cpu", parseChoice(COMPILE_BACKENDS), "tfjs")
+    .requiredOption("--out <dir>", "the output directory")
+    .option("--seed <n>", "seed of the initial weights", parseSeed, 0)
+    .option("--weights <dir>", "start from the weights in this fusegraph weights directory")
+    .option("--force", "replace an existing output directory")
+    .option("--json", "print JSON: { ok, backend, out, files, bytes, params }")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  $ fusegraph compile model.yaml --backend tfjs --out build/model",
+        "  $ fusegraph compile tiny-unet --backend cpu --out weights/tiny-unet --seed 7",
+        "  $ fusegraph compile tiny-unet --backend tfjs --out build/tiny-unet --weights weights/tiny-unet --force",
+        "",
+        "Exit codes: 0 written, 1 invalid spec or a node the backend cannot express,",
+        "2 usage error (including an existing --out without --force, or unreadable --weights).",
+      ].join("\n"),
+    )
+    .action(async (spec: string, options: CompileOptions) => done(await runCompile(spec, options, ctx())));
+}

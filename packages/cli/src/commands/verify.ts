@@ -1,0 +1,137 @@
+import { formatShape } from "@fusegraph/dsl";
+import type { Command } from "commander";
+import { resolveWeights, TFJS_RUNTIMES, type TfjsRuntime } from "../backends.js";
+import type { CommandContext } from "../context.js";
+import { ExitCode } from "../errors.js";
+import { loadValidGraph } from "../load-spec.js";
+import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
+import { Progress, renderTable } from "../output.js";
+import { type VerifyReport, verifyGraph } from "../verify.js";
+
+export interface VerifyCommandOptions {
+  seed?: number;
+  tolerance?: number;
+  batch?: number;
+  backend?: TfjsRuntime;
+  weights?: string;
+  json?: boolean;
+}
+
+/** An error as printed: 3 significant digits, exponent form for small values. */
+export function formatError(x: number): string {
+  if (!Number.isFinite(x)) return "inf";
+  if (x === 0) return "0";
+  return x.toExponential(2);
+}
+
+/** `verify --json`: fixed keys `ok` and `outputs[].{id, maxAbsError, maxRelError}`; Infinity prints as null. */
+export function verifyJson(report: VerifyReport) {
+  const n = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return {
+    ok: report.ok,
+    tolerance: report.tolerance,
+    seed: report.seed,
+    batch: report.batch,
+    runtime: report.runtime,
+    outputs: report.outputs.map((o) => ({
+      id: o.id,
+      shape: o.shape,
+      maxAbsError: n(o.maxAbsError),
+      maxRelError: n(o.maxRelError),
+      scale: o.scale,
+    })),
+  };
+}
+
+/** `fusegraph verify <spec>`: backend-tfjs against backend-cpu on the same weights and inputs. */
+export async function runVerify(
+  spec: string,
+  options: VerifyCommandOptions,
+  ctx: CommandContext,
+): Promise<ExitCode> {
+  const loaded = await loadValidGraph(spec, ctx, options.json === true);
+  if (!loaded) return ExitCode.failed;
+  const seed = options.seed ?? 0;
+  const weights =
+    options.weights !== undefined
+      ? await resolveWeights(loaded.graph, { seed, weights: options.weights }, ctx.io.cwd)
+      : undefined;
+  const progress = new Progress(ctx.io, ctx.style);
+  const report = await verifyGraph(loaded.graph, {
+    onStep: (step) =>
+      progress.update(`${loaded.label}: running on ${step === "cpu" ? "backend-cpu" : "backend-tfjs"}…`),
+    seed,
+    batch: options.batch ?? 1,
+    tolerance: options.tolerance ?? 1e-4,
+    runtime: options.backend ?? "wasm",
+    ...(weights ? { weights } : {}),
+  });
+  progress.end();
+  if (options.json) {
+    ctx.io.stdout.write(`${JSON.stringify(verifyJson(report), null, 2)}\n`);
+    return report.ok ? ExitCode.ok : ExitCode.failed;
+  }
+  const s = ctx.style;
+  const rows = report.outputs.map((o) => [
+    o.id,
+    formatShape(o.shape),
+    formatError(o.maxAbsError),
+    formatError(o.maxRelError),
+    o.maxRelError <= report.tolerance ? s.green("ok") : s.red("FAILED"),
+  ]);
+  ctx.io.stdout.write(
+    renderTable(
+      [
+        { header: "Output" },
+        { header: "Shape" },
+        { header: "Max abs error", align: "right" },
+        { header: "Max rel error", align: "right" },
+        { header: "" },
+      ],
+      rows,
+    ),
+  );
+  const line = `${loaded.label}: tfjs (${report.runtime}) vs cpu, seed ${report.seed}, batch ${report.batch}: max relative error ${formatError(report.maxRelError)} (tolerance ${report.tolerance})`;
+  ctx.io.stdout.write(`${report.ok ? s.green(`ok  ${line}`) : s.red(`FAILED  ${line}`)}\n`);
+  return report.ok ? ExitCode.ok : ExitCode.failed;
+}
+
+export function registerVerify(
+  program: Command,
+  ctx: () => CommandContext,
+  done: (code: ExitCode) => void,
+): void {
+  program
+    .command("verify")
+    .summary("run a spec on backend-cpu and backend-tfjs and compare the outputs")
+    .description(
+      "Run a spec on backend-cpu (the reference) and backend-tfjs with the same weights (initWeights with\n" +
+        "--seed, or --weights) and the same seeded random inputs in [-1, 1), and report per output:\n" +
+        "  max abs error  max |tfjs - cpu| over every element\n" +
+        "  max rel error  max abs error / max |cpu|: relative to the output's scale, not per element\n" +
+        "                 (equal to the abs error when the reference output is all zeros)\n" +
+        "Fails (exit 1) when an output's max rel error is above --tolerance.",
+    )
+    .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
+    .option("--seed <n>", "seed of the weights and of the random inputs", parseSeed, 0)
+    .option("--tolerance <x>", "largest max rel error that passes", parsePositiveNumber, 1e-4)
+    .option("--batch <n>", "examples per run", parseInteger(1), 1)
+    .option("--backend <runtime>", "tfjs's runtime: wasm or cpu", parseChoice(TFJS_RUNTIMES), "wasm")
+    .option("--weights <dir>", "use the weights in this fusegraph weights directory")
+    .option("--json", 'print JSON: { "ok": bool, "outputs": [ { "id", "maxAbsError", "maxRelError" } ] }')
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  $ fusegraph verify tiny-fpn",
+        "  $ fusegraph verify model.yaml --seed 3 --batch 2 --tolerance 1e-5",
+        "  $ fusegraph verify tiny-hed --backend cpu --json | jq .ok",
+        "",
+        "Exit codes: 0 within tolerance, 1 above it or invalid spec, 2 usage error.",
+      ].join("\n"),
+    )
+    .action(async (spec: string, options: VerifyCommandOptions) =>
+      done(await runVerify(spec, options, ctx())),
+    );
+}
