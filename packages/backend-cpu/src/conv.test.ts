@@ -1,7 +1,7 @@
 import { type Graph, initWeights, loadGraph, window2d } from "@fusegraph/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { prepare } from "./prepare.js";
+import { type GemmKernel, prepare } from "./prepare.js";
 
 interface ConvCase {
   batch: number;
@@ -82,14 +82,15 @@ function maxRelError(actual: Float32Array, expected: Float64Array): number {
   return err / scale;
 }
 
-function check(c: ConvCase, threads: number, seed: number): void {
+function check(c: ConvCase, threads: number, seed: number, kernel: GemmKernel): void {
   const graph = convGraph(c);
   const weights = initWeights(graph, { seed });
   const bias = weights.get("conv/bias");
   if (bias) bias.data.set(random(bias.data.length, seed + 7));
   const x = random(c.batch * c.h * c.w * c.cinG * c.groups, seed + 1);
-  const exe = prepare(graph, weights, { threads });
+  const exe = prepare(graph, weights, { threads, kernel });
   try {
+    expect(exe.kernel).toBe(kernel);
     const out = exe.run({ x: { shape: [c.batch, c.h, c.w, c.cinG * c.groups], data: x } }).conv!;
     const ref = naiveConv(x, weights.get("conv/kernel")!.data, bias?.data, c);
     expect(out.shape).toEqual([c.batch, ref.outH, ref.outW, c.fG * c.groups]);
@@ -124,10 +125,10 @@ const caseArb: fc.Arbitrary<ConvCase> = fc
     return outH >= 1 && outW >= 1;
   });
 
-describe("conv2d (im2col + packed GEMM)", () => {
+describe.each(["wasm", "js"] as const)("conv2d (im2col + packed GEMM, %s kernels)", (kernel) => {
   it("matches a naive direct convolution on random shapes, strides, pads, dilations and groups", () => {
     fc.assert(
-      fc.property(caseArb, fc.integer({ min: 1, max: 1000 }), (c, seed) => check(c, 1, seed)),
+      fc.property(caseArb, fc.integer({ min: 1, max: 1000 }), (c, seed) => check(c, 1, seed, kernel)),
       { numRuns: 150 },
     );
   });
@@ -150,6 +151,7 @@ describe("conv2d (im2col + packed GEMM)", () => {
       },
       1,
       3,
+      kernel,
     );
   });
 
@@ -168,7 +170,7 @@ describe("conv2d (im2col + packed GEMM)", () => {
       bias: true,
     };
     expect(28 * 28 * 9 * 32 * 33).toBeGreaterThan(1 << 21);
-    check(c, 2, 11);
+    check(c, 2, 11, kernel);
   });
 
   it("uses TF's same rule: stride 2 on an even input pads one pixel at the end only", () => {
@@ -191,7 +193,8 @@ describe("conv2d (im2col + packed GEMM)", () => {
     const weights = initWeights(graph);
     weights.get("conv/kernel")!.data.fill(1);
     const x = Float32Array.from({ length: 16 }, (_, i) => i);
-    const out = prepare(graph, weights, { threads: 1 }).run({ x: { shape: [1, 4, 4, 1], data: x } }).conv!;
+    const out = prepare(graph, weights, { threads: 1, kernel }).run({ x: { shape: [1, 4, 4, 1], data: x } })
+      .conv!;
     // Windows start at rows/cols 0 and 2; the second one reaches into the single end pad:
     // (0,0) 0+1+2+4+5+6+8+9+10 = 45, (0,1) 2+3+6+7+10+11 = 39, (1,0) 8+9+10+12+13+14 = 66, (1,1) 10+11+14+15 = 50.
     expect([...out.data]).toEqual([45, 39, 66, 50]);

@@ -128,13 +128,16 @@ describe("bad input gives one clear error", () => {
   });
 });
 
-describe("NaN", () => {
+describe.each(["wasm", "js"] as const)("NaN (%s kernels)", (kernel) => {
   it("propagates through conv, batchNorm, relu and max pooling without throwing", () => {
+    const e = prepare(graph, weights, { threads: 1, kernel });
+    expect(e.kernel).toBe(kernel);
     const data = new Float32Array(32).fill(0.5);
     data[0] = Number.NaN;
-    const out = exe.run({ x: { shape: [1, 4, 4, 2], data } }).gap!;
+    const out = e.run({ x: { shape: [1, 4, 4, 2], data } }).gap!;
     expect(out.shape).toEqual([1, 3]);
     expect([...out.data].every(Number.isNaN)).toBe(true);
-    expect([...exe.run({ x }).gap!.data].some(Number.isNaN)).toBe(false);
+    expect([...e.run({ x }).gap!.data].some(Number.isNaN)).toBe(false);
+    e.dispose();
   });
 });

@@ -47,7 +47,7 @@ function randomize(weights: WeightMap, seed: number): void {
   }
 }
 
-describe("batchNorm folding and activation fusion", () => {
+describe.each(["wasm", "js"] as const)("batchNorm folding and activation fusion (%s kernels)", (kernel) => {
   it("changes outputs by less than 1e-5 relative to the unfused graph", () => {
     fc.assert(
       fc.property(
@@ -65,8 +65,8 @@ describe("batchNorm folding and activation fusion", () => {
             shape: [batch, 9, 9, cin],
             data: Float32Array.from({ length: n }, (_, i) => Math.cos(i + seed)),
           };
-          const fused = prepare(graph, weights, { threads: 1 });
-          const plain = prepare(graph, weights, { threads: 1, fuse: false });
+          const fused = prepare(graph, weights, { threads: 1, kernel });
+          const plain = prepare(graph, weights, { threads: 1, fuse: false, kernel });
           const a = fused.run({ x }).out!.data;
           const b = plain.run({ x }).out!.data;
           let scale = 1e-3;
@@ -97,7 +97,7 @@ describe("batchNorm folding and activation fusion", () => {
     w.get("bn/beta")!.data.set([1, -1]);
     w.get("bn/movingMean")!.data.set([1, 0]);
     w.get("bn/movingVariance")!.data.set([4, 0.75]);
-    const out = prepare(graph, w, { threads: 1 }).run({
+    const out = prepare(graph, w, { threads: 1, kernel }).run({
       x: { shape: [1, 2], data: Float32Array.from([4, 3]) },
     }).bn!;
     // (4-1)*2/sqrt(4.25)+1 and 3/sqrt(1)-1.

@@ -18,17 +18,28 @@ import {
 import { ExecutionError } from "./errors.js";
 import { GEMM_KC, GEMM_MC } from "./gemm.js";
 import { conv2dWith, type FoldedBatchNorm } from "./kernels/conv2d.js";
+import { denseWith } from "./kernels/dense.js";
 import type { Compute, FusedActivation, Kernel, KernelArgs, Runtime } from "./kernels/types.js";
 import { kernels } from "./kernels.js";
 import { type PlanStep, planBuffers } from "./plan.js";
 import { WorkerPool } from "./pool.js";
 import { sharedFloats, sizeOf } from "./tensor.js";
+import { WasmContext } from "./wasm/context.js";
+import { wasmKernelsSupported } from "./wasm/module.js";
+
+/** Where conv and dense GEMMs run: WebAssembly SIMD kernels, or the plain-JS fallback. */
+export type GemmKernel = "wasm" | "js";
 
 export interface PrepareOptions {
   /** Threads that share large convs (the caller's plus workers); default min(2, available cores). */
   threads?: number;
   /** Fold batchNorm into the preceding conv and fuse activations and residual adds (default true). */
   fuse?: boolean;
+  /**
+   * GEMM kernels for conv and dense: "wasm" (default where WebAssembly SIMD and shared memory validate)
+   * or "js". Asking for "wasm" where it does not validate falls back to "js"; see `Executor.kernel`.
+   */
+  kernel?: GemmKernel;
 }
 
 /** A graph ready to run: weights packed, buffers planned. */
@@ -36,6 +47,8 @@ export interface Executor {
   readonly graph: Graph;
   /** Floats of activation memory one example needs at peak (the planned arena). */
   readonly arenaFloatsPerExample: number;
+  /** The GEMM kernels this executor runs on. */
+  readonly kernel: GemmKernel;
   /** Tensors keyed by input id, batch first; returns one tensor per graph output. */
   run(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData>;
   /** Stops the worker threads; the executor cannot run afterwards. */
@@ -181,7 +194,13 @@ interface Step extends PlanStep {
   at: number;
 }
 
-function buildSteps(graph: Graph, nodes: readonly GraphNode[], weights: WeightMap, fuse: boolean): Step[] {
+function buildSteps(
+  graph: Graph,
+  nodes: readonly GraphNode[],
+  weights: WeightMap,
+  fuse: boolean,
+  wasm: WasmContext | undefined,
+): Step[] {
   const shapes = new Map<string, Shape>(graph.inputs.map((i) => [i.id, i.shape]));
   for (const n of nodes) shapes.set(n.id, n.shape);
   const consumers = new Map<string, GraphNode[]>();
@@ -241,11 +260,14 @@ function buildSteps(graph: Graph, nodes: readonly GraphNode[], weights: WeightMa
     const args = argsOf(node, activation);
     const compute =
       node.kind === "conv2d"
-        ? conv2dWith(args as KernelArgs<"conv2d">, {
-            ...(batchNorm ? { batchNorm } : {}),
-            residual: residual !== undefined,
-          })
-        : (kernels[node.kind as CoreKind] as Kernel<CoreKind>)(args);
+        ? conv2dWith(
+            args as KernelArgs<"conv2d">,
+            { ...(batchNorm ? { batchNorm } : {}), residual: residual !== undefined },
+            wasm,
+          )
+        : node.kind === "dense"
+          ? denseWith(args as KernelArgs<"dense">, wasm)
+          : (kernels[node.kind as CoreKind] as Kernel<CoreKind>)(args);
     const inputs = residual !== undefined ? [node.inputs[0]!, residual] : [...node.inputs];
     steps.push({ out: last.id, inputs, alias: false, compute, at: index.get(last.id)! });
   }
@@ -256,7 +278,10 @@ function buildSteps(graph: Graph, nodes: readonly GraphNode[], weights: WeightMa
 export function prepare(graph: Graph, weights: WeightMap, options: PrepareOptions = {}): Executor {
   checkWeights(graph, weights);
   const lowered = lower(graph, withSharedWeights(graph, weights));
-  const steps = buildSteps(graph, lowered.nodes, lowered.weights, options.fuse ?? true);
+  const threads = Math.max(1, options.threads ?? Math.min(2, availableParallelism()));
+  const kernel: GemmKernel = options.kernel !== "js" && wasmKernelsSupported() ? "wasm" : "js";
+  const wasm = kernel === "wasm" ? new WasmContext(threads) : undefined;
+  const steps = buildSteps(graph, lowered.nodes, lowered.weights, options.fuse ?? true, wasm);
   const sizes = new Map<string, number>();
   for (const i of graph.inputs) sizes.set(i.id, sizeOf(i.shape));
   for (const n of lowered.nodes) sizes.set(n.id, sizeOf(n.shape));
@@ -269,7 +294,6 @@ export function prepare(graph: Graph, weights: WeightMap, options: PrepareOption
   const outShapes = new Map<string, Shape>([...graph.inputs.map((i) => [i.id, i.shape] as const)]);
   for (const n of lowered.nodes) outShapes.set(n.id, n.shape);
 
-  const threads = Math.max(1, options.threads ?? Math.min(2, availableParallelism()));
   let pool: WorkerPool | undefined;
   let disposed = false;
   const rt: Runtime = {
@@ -289,10 +313,15 @@ export function prepare(graph: Graph, weights: WeightMap, options: PrepareOption
   return {
     graph,
     arenaFloatsPerExample: plan.peak,
+    kernel,
     run(inputs) {
       if (disposed) throw new ExecutionError("disposed", "executor was disposed");
       const batch = checkInputs(graph, inputs);
-      if (arena?.batch !== batch) arena = { batch, data: sharedFloats(plan.peak * batch) };
+      if (arena?.batch !== batch) {
+        const n = plan.peak * batch;
+        // NOTE: a reused wasm region is zeroed like a fresh one, so no kernel sees another batch's values.
+        arena = { batch, data: wasm ? wasm.arena(n).fill(0) : sharedFloats(n) };
+      }
       const data = arena.data;
       for (const i of graph.inputs) view(i.id, batch, data).set(inputs[i.id]!.data);
       for (const s of steps) {
@@ -314,6 +343,7 @@ export function prepare(graph: Graph, weights: WeightMap, options: PrepareOption
       disposed = true;
       pool?.dispose();
       pool = undefined;
+      wasm?.dispose();
       arena = undefined;
     },
   };

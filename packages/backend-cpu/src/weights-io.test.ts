@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initWeights, loadGraph } from "@fusegraph/dsl";
@@ -67,5 +67,18 @@ describe("weights format", () => {
     extra.set("ghost/kernel", { shape: [1], data: new Float32Array(1) });
     await saveWeights(target, extra);
     await expect(loadWeights(target, graph)).rejects.toThrow(/"ghost\/kernel" .* belongs to no node/);
+  });
+
+  it("rejects a binary file longer than its manifest describes", async () => {
+    const target = join(dir, "long");
+    const w = initWeights(graph, { seed: 3 });
+    await saveWeights(target, w);
+    const bin = join(target, "weights.bin");
+    const bytes = readFileSync(bin);
+    writeFileSync(bin, Buffer.concat([bytes, Buffer.alloc(4)]));
+    await expect(loadWeights(target, graph)).rejects.toMatchObject({
+      code: "weights_format",
+      message: expect.stringContaining(`has ${bytes.length + 4} bytes but`),
+    });
   });
 });

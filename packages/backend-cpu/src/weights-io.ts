@@ -110,6 +110,14 @@ export async function loadWeights(dir: string, graph?: Graph): Promise<WeightMap
     throw new ExecutionError("weights_io", `cannot read weights from ${dir}: ${(e as Error).message}`);
   }
   const manifest = parseManifest(text, manifestPath);
+  // The writer packs weights back to back, so bytes past the last weight mean the two files do not belong together.
+  const end = manifest.weights.reduce((m, e) => Math.max(m, e.offset + e.byteLength), 0);
+  if (bin.length > end) {
+    throw new ExecutionError(
+      "weights_format",
+      `${join(dir, BINARY_FILE)} has ${bin.length} bytes but ${manifestPath} describes ${end}: the two files do not match`,
+    );
+  }
   const out: WeightMap = new Map();
   for (const e of manifest.weights) {
     if (e.offset + e.byteLength > bin.length) {

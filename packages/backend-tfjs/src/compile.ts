@@ -59,7 +59,6 @@ function lowerChecked(node: GraphNode, ctx: LowerContext): tf.SymbolicTensor {
  * layer, `"/proj0"` for a part), which is how a sharing node finds its target's counterpart.
  */
 interface Detached {
-  node: GraphNode;
   placeholders: readonly tf.SymbolicTensor[];
   output: tf.SymbolicTensor;
   weighted: ReadonlyMap<string, tf.layers.Layer>;
@@ -77,9 +76,9 @@ function lowerDetached(graph: Graph, node: GraphNode, inputShapes: readonly Shap
     const layer = t.sourceLayer;
     seen.add(layer);
     if (layer.weights.length > 0) weighted.set(nodeIdForLayer(layer.name).slice(node.id.length), layer);
-    for (const n of layer.inboundNodes) stack.push(...n.inputTensors);
+    stack.push(...(layer.inboundNodes[t.nodeIndex]?.inputTensors ?? []));
   }
-  return { node, placeholders, output, weighted };
+  return { placeholders, output, weighted };
 }
 
 /**

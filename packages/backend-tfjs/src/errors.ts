@@ -9,10 +9,14 @@ export type CompileErrorCode =
   /** A node or output the model needs is absent from the graph or the model. */
   | "unknown_node"
   /** The lowered layers' output shape differs from the node's inferred shape (a lowering bug). */
-  | "shape_mismatch";
+  | "shape_mismatch"
+  /** `predict` got no tensor for a graph input (the error's node id is the input's). */
+  | "missing_input"
+  /** `predict` got a tensor whose shape is not `[N, ...input shape]`. */
+  | "input_shape";
 
 /**
- * Thrown by `compile` and the weight helpers. Names the node, the rule and what to do about it, so
+ * Thrown by `compile`, `predict` and the weight helpers. Names the node, the rule and what to do about it, so
  * a user never has to read a tfjs stack trace.
  */
 export class CompileError extends Error {

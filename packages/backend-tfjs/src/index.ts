@@ -6,4 +6,5 @@ export * from "./layers/register.js";
 export type { LowerContext, Lowering } from "./lowering.js";
 export { compositeLowerings, coreLowerings, lowerings } from "./lowerings.js";
 export * from "./names.js";
+export * from "./predict.js";
 export * from "./weights.js";

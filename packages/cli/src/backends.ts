@@ -27,26 +27,8 @@ export async function predictTfjs(
   graph: Graph,
   inputs: Readonly<Record<string, TensorData>>,
 ): Promise<Record<string, TensorData>> {
-  await import("@fusegraph/backend-tfjs");
-  const tf = await import("@tensorflow/tfjs");
-  const xs = graph.inputs.map((i) => {
-    const t = inputs[i.id];
-    if (!t) throw new UsageError(`input "${i.id}" is missing`);
-    return tf.tensor(t.data, t.shape);
-  });
-  const ys = model.predict(xs.length === 1 ? xs[0]! : xs);
-  const list = Array.isArray(ys) ? ys : [ys];
-  try {
-    const out: Record<string, TensorData> = {};
-    for (const [k, id] of graph.outputs.entries()) {
-      const y = list[k];
-      if (!y) throw new Error(`the tfjs model gave ${list.length} outputs for ${graph.outputs.length}`);
-      out[id] = { shape: [...y.shape], data: Float32Array.from(await y.data()) };
-    }
-    return out;
-  } finally {
-    tf.dispose([...xs, ...list]);
-  }
+  const tfjs = await import("@fusegraph/backend-tfjs");
+  return tfjs.predict(model, graph, inputs);
 }
 
 /** Runs the graph once on backend-cpu and frees its worker threads. */

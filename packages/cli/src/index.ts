@@ -11,6 +11,7 @@ export * from "./commands/run.js";
 export * from "./commands/schema.js";
 export * from "./commands/verify.js";
 export * from "./context.js";
+export * from "./docs/merge-report.js";
 export * from "./errors.js";
 export * from "./load-spec.js";
 export * from "./npy.js";

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerCompile } from "./commands/compile.js";
+import { registerDocs } from "./commands/docs.js";
 import { registerEquivalence } from "./commands/equivalence.js";
 import { registerGraph } from "./commands/graph.js";
 import { registerInspect } from "./commands/inspect.js";
@@ -106,6 +107,7 @@ export function createProgram(io: CliIO, setExitCode: (code: ExitCode) => void):
   registerVerify(program, ctx, setExitCode);
   registerEquivalence(program, ctx, setExitCode);
   registerSchema(program, ctx, setExitCode);
+  registerDocs(program, ctx, setExitCode);
   registerMain(program, ctx, setExitCode);
   return program;
 }

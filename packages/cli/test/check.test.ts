@@ -118,3 +118,95 @@ describe("fusegraph check", () => {
     );
   });
 });
+
+/** A spec whose header and one input are fixed, with the given body lines after `nodes:`. */
+function hostile(body: string[], inputs = "  x: [4, 4, 2]", head: string[] = []): string {
+  return ["fusegraph: 1", "name: hostile", ...head, "inputs:", inputs, "nodes:", ...body, ""].join("\n");
+}
+
+const aliasBomb = (): string => {
+  const rows = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let k = 1; k < 10; k++)
+    rows.push(
+      `a${k}: &a${k} [${Array(10)
+        .fill(`*a${k - 1}`)
+        .join(",")}]`,
+    );
+  return hostile(["  y: { op: activation, input: x, fn: relu }", "outputs: [y]"], "  x: [4, 4, 2]", rows);
+};
+
+const chain = (n: number): string =>
+  hostile([
+    ...Array.from(
+      { length: n },
+      (_, k) => `  n${k}: { op: activation, input: ${k === 0 ? "x" : `n${k - 1}`}, fn: relu }`,
+    ),
+    "  dangling: { op: activation, input: nowhere, fn: relu }",
+    `outputs: [n${n - 1}, dangling]`,
+  ]);
+
+// Issue 2's hostile inputs through the command a user runs: exit 1, located issues, no stack trace, quick.
+describe("fusegraph check on hostile specs", () => {
+  const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+
+  it.each([
+    [
+      "duplicate keys",
+      hostile([
+        "  y: { op: activation, input: x, fn: relu, fn: tanh }",
+        "  y: { op: activation, input: x, fn: relu }",
+        "outputs: [y]",
+      ]),
+      ["parse_error", "duplicate_id"],
+    ],
+    ["an alias bomb", aliasBomb(), ["limit_exceeded"]],
+    [
+      "__proto__ and constructor as ids and keys",
+      hostile(
+        [
+          "  __proto__: { op: activation, input: x, fn: relu }",
+          "  constructor: { op: activation, input: x, fn: relu, __proto__: { polluted: true } }",
+          "outputs: [constructor]",
+        ],
+        "  prototype: [4, 4, 2]\n  x: [4, 4, 2]",
+      ),
+      ["invalid_spec"],
+    ],
+    [
+      "a 10^12-element tensor",
+      hostile(["  y: { op: activation, input: x, fn: relu }", "outputs: [y]"], "  x: [1000000, 1000000, 1]"),
+      ["limit_exceeded"],
+    ],
+    [
+      "a block that uses itself",
+      hostile(["  y: { use: loop, input: x }", "outputs: [y]"], "  x: [4, 4, 2]", [
+        "blocks:",
+        "  loop:",
+        "    inputs: [in]",
+        "    nodes:",
+        "      again: { use: loop, input: in }",
+        "    output: again",
+      ]),
+      ["block_error"],
+    ],
+    ["a 10,000-node chain with one bad ref", chain(10_000), ["unknown_ref"]],
+  ])("%s: exit 1 with its issues", async (_what, text, codes) => {
+    const t0 = performance.now();
+    const r = await run(["check", "-", "--json"], { stdin: text });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    const body = JSON.parse(r.stdout) as { ok: boolean; issues: { code: string; line?: number }[] };
+    expect(body.ok).toBe(false);
+    expect(
+      [...new Set(body.issues.filter((i) => i.code !== "unused_node").map((i) => i.code))].sort(),
+    ).toEqual([...codes].sort());
+    for (const i of body.issues) expect(i.line).toBeGreaterThan(0);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const text2 = await run(["check", "-"], { stdin: text });
+    expect(text2.code).toBe(1);
+    expect(text2.stdout).toMatch(/^<stdin>:\d+:\d+ {2}\w+ {2}\S/m);
+    expect(`${text2.stdout}${text2.stderr}`).not.toMatch(STACK_FRAME);
+  });
+});

@@ -124,7 +124,7 @@ describe("the built fusegraph CLI", () => {
     );
     expect(r.stdout).toMatch(/^tiny-unet\s+sample\s+concat\s+6,434\s/m);
     expect(r.stdout).toMatch(/specs: 1 ok, 0 failed$/m);
-    for (const f of ["tiny-unet/model.json", "tiny-unet/weights.bin", "tiny-unet.svg"])
+    for (const f of ["sample-tiny-unet/model.json", "sample-tiny-unet/weights.bin", "sample-tiny-unet.svg"])
       expect(existsSync(join(tmp, "job", f))).toBe(true);
   });
 

@@ -192,13 +192,18 @@ describe("fusegraph main", () => {
       );
       // A sample has no smallSpec: it compiles at its own input size, so no "(small)".
       expect(out).toMatch(/^tiny-unet\s+sample\s+concat\s+6,434\s+\S+ \S+\s+68x68x1\s+\d\.\d\de-\d\s+ok$/m);
-      for (const f of ["tiny-unet/model.json", "tiny-unet/weights.bin", "tiny-unet.svg", "tiny-hed.svg"]) {
+      for (const f of [
+        "sample-tiny-unet/model.json",
+        "sample-tiny-unet/weights.bin",
+        "sample-tiny-unet.svg",
+        "sample-tiny-hed.svg",
+      ]) {
         expect(existsSync(join(dir, "out", f))).toBe(true);
       }
-      const model = JSON.parse(readFileSync(join(dir, "out/tiny-unet/model.json"), "utf8"));
+      const model = JSON.parse(readFileSync(join(dir, "out/sample-tiny-unet/model.json"), "utf8"));
       expect(model.format).toBe("layers-model");
       // 6,434 float32 weights.
-      expect(readFileSync(join(dir, "out/tiny-unet/weights.bin")).length).toBe(6_434 * 4);
+      expect(readFileSync(join(dir, "out/sample-tiny-unet/weights.bin")).length).toBe(6_434 * 4);
       expect(out).toContain("2 specs: 2 ok, 0 failed");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -216,9 +221,9 @@ describe("fusegraph main", () => {
       expect(hed.verify.ok).toBe(true);
       expect(hed.verify.maxRelError).toBeLessThan(1e-4);
       expect(hed.files.map((f: string) => f.replace(/\\/g, "/").replace(/.*\/o\//, ""))).toEqual([
-        "tiny-hed/model.json",
-        "tiny-hed/weights.bin",
-        "tiny-hed.svg",
+        "sample-tiny-hed/model.json",
+        "sample-tiny-hed/weights.bin",
+        "sample-tiny-hed.svg",
       ]);
       expect(body.comparisons).toEqual([]);
     } finally {

@@ -12,6 +12,7 @@ function checkSize(shape: Shape, path: SpecPath, what: string, nodeId?: string):
       ...extra,
       expected: `rank <= ${LIMITS.maxRank}`,
       received: String(shape.length),
+      hint: "flatten or reshape the tensor to fewer dimensions",
     });
   const n = numel(shape);
   if (n > MAX_ELEMENTS)
@@ -19,7 +20,12 @@ function checkSize(shape: Shape, path: SpecPath, what: string, nodeId?: string):
       "limit_exceeded",
       path,
       `${what} has shape ${formatShape(shape)}: ${n.toExponential(2)} elements per example, more than ${MAX_ELEMENTS}`,
-      { ...extra, expected: `at most ${MAX_ELEMENTS} elements`, received: formatShape(shape) },
+      {
+        ...extra,
+        expected: `at most ${MAX_ELEMENTS} elements`,
+        received: formatShape(shape),
+        hint: "shapes are one example's, without the batch: use a smaller input size or fewer channels",
+      },
     );
   return undefined;
 }

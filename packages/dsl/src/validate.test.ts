@@ -241,6 +241,7 @@ describe("validateSpec: one test per issue code", () => {
     const i = only(text, "limit_exceeded");
     expect(i).toMatchObject({ path: ["inputs", "x"], ...pos(text, "x: [") });
     expect(i.message).toContain("1.00e+12");
+    expect(i.hint).toContain("without the batch");
     expect(issuesOf(text)).toHaveLength(1);
   });
 

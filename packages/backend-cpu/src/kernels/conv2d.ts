@@ -1,6 +1,8 @@
 import { toPair, window2d } from "@fusegraph/dsl";
 import { type ConvGeom, convRows, packedSize, packWeights } from "../gemm.js";
 import { sharedFloats } from "../tensor.js";
+import type { WasmContext } from "../wasm/context.js";
+import { wasmConv } from "../wasm/conv.js";
 import { LINEAR } from "./activate.js";
 import type { Compute, FusedActivation, KernelArgs, Runtime } from "./types.js";
 
@@ -19,13 +21,17 @@ export interface ConvFusion {
 /** Below this many MACs the worker hand-off costs more than it saves. */
 const PARALLEL_MACS = 1 << 21;
 
-/** A prepared GEMM-backed conv: packed (and folded) weights in shared memory, geometry, fused epilogue. */
+/**
+ * A prepared GEMM-backed conv: folded weights packed once, geometry, fused epilogue. With a WebAssembly
+ * context it runs on the SIMD kernels in that context's memory, otherwise on the plain-JS GEMM.
+ */
 export function gemmConv(
   g: ConvGeom,
   kernel: Float32Array,
   bias: Float32Array | undefined,
   fusion: ConvFusion,
   activation: FusedActivation,
+  wasm?: WasmContext,
 ): Compute {
   const { batchNorm } = fusion;
   let k = kernel;
@@ -33,8 +39,6 @@ export function gemmConv(
     k = kernel.slice();
     for (let i = 0; i < k.length; i++) k[i]! *= batchNorm.scale[i % g.F]!;
   }
-  const w = sharedFloats(packedSize(g));
-  packWeights(k, g, w, 0);
   const b = sharedFloats(g.F);
   if (bias) b.set(bias);
   if (batchNorm) for (let f = 0; f < g.F; f++) b[f] = b[f]! * batchNorm.scale[f]! + batchNorm.shift[f]!;
@@ -45,6 +49,9 @@ export function gemmConv(
     act: activation.code,
     alpha: activation.alpha,
   };
+  if (wasm) return wasmConv(geom, k, b, wasm);
+  const w = sharedFloats(packedSize(g));
+  packWeights(k, g, w, 0);
   const macsPerRow = g.kh * g.kw * g.cinG * g.F;
   return {
     run(inputs: readonly Float32Array[], y: Float32Array, batch: number, rt: Runtime) {
@@ -62,6 +69,7 @@ export function gemmConv(
 export function conv2dWith(
   { node, inputShapes, weight, activation = LINEAR }: KernelArgs<"conv2d">,
   fusion: ConvFusion,
+  wasm?: WasmContext,
 ): Compute {
   const p = node.params;
   const [H = 0, W = 0, C = 0] = inputShapes[0] ?? [];
@@ -92,7 +100,7 @@ export function conv2dWith(
     hasBias: false,
     hasRes: false,
   };
-  return gemmConv(g, weight("kernel"), p.useBias ? weight("bias") : undefined, fusion, activation);
+  return gemmConv(g, weight("kernel"), p.useBias ? weight("bias") : undefined, fusion, activation, wasm);
 }
 
 export function conv2d(args: KernelArgs<"conv2d">): Compute {

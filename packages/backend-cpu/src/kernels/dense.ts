@@ -1,9 +1,18 @@
+import type { WasmContext } from "../wasm/context.js";
 import { LINEAR } from "./activate.js";
 import { gemmConv } from "./conv2d.js";
 import type { Compute, KernelArgs } from "./types.js";
 
 /** Dense on the last axis: every leading position is a GEMM row (a 1x1 conv on a 1x1 image). */
-export function dense({ node, inputShapes, weight, activation = LINEAR }: KernelArgs<"dense">): Compute {
+export function dense(args: KernelArgs<"dense">): Compute {
+  return denseWith(args);
+}
+
+/** Dense on the plain-JS GEMM, or on the WebAssembly kernels of `wasm` when given. */
+export function denseWith(
+  { node, inputShapes, weight, activation = LINEAR }: KernelArgs<"dense">,
+  wasm?: WasmContext,
+): Compute {
   const shape = inputShapes[0] ?? [];
   const f = shape[shape.length - 1] ?? 0;
   const units = node.params.units;
@@ -37,6 +46,7 @@ export function dense({ node, inputShapes, weight, activation = LINEAR }: Kernel
     node.params.useBias ? weight("bias") : undefined,
     {},
     activation,
+    wasm,
   );
   return { run: (inputs, y, batch, rt) => conv.run(inputs, y, batch * rows, rt) };
 }

@@ -172,7 +172,7 @@ export function registerEquivalence(
         "",
         "Examples:",
         "  $ fusegraph equivalence model.yaml --merge sum",
-        "  $ fusegraph equivalence tiny-fpn --merge p3.add --seed 4 --json",
+        "  $ fusegraph equivalence sample:tiny-fpn --merge p2 --seed 4 --json",
         "",
         "Exit codes: 0 equivalent within tolerance, 1 not (or the merge cannot be rewritten, or an invalid",
         "spec), 2 usage error.",

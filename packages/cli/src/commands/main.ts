@@ -25,6 +25,14 @@ import { type VerifyReport, verifyGraph } from "../verify.js";
 import { compareJson, renderComparison } from "./compare.js";
 import { formatError } from "./verify.js";
 
+/**
+ * Where a subject's outputs go under the out dir: examples by name (`out/<name>/`, `out/<name>.svg`),
+ * samples as `sample-<name>` so a sample never overwrites the example of the same name.
+ */
+export function outputName(subject: Pick<JobSubject, "name" | "origin">): string {
+  return subject.origin === "sample" ? `sample-${subject.name}` : subject.name;
+}
+
 /** One spec the main job runs: a bundled example or a bundled sample. */
 export interface JobSubject {
   name: string;
@@ -199,7 +207,7 @@ export function compileStage(outDir: string): Stage {
       const tfjs = await loadTfjs("wasm");
       state.weights = initWeights(graph, { seed: MAIN_SEED });
       state.model = tfjs.compile(graph, { weights: state.weights });
-      const dir = resolve(ctx.io.cwd, outDir, state.subject.name);
+      const dir = resolve(ctx.io.cwd, outDir, outputName(state.subject));
       // NOTE: out/ is the job's own output, rewritten on every run, so an existing model is replaced.
       await tfjs.saveModel(state.model, dir, { overwrite: true });
       const shown = relative(ctx.io.cwd, dir);
@@ -244,7 +252,7 @@ export function drawStage(outDir: string): Stage {
     async run(state, ctx) {
       if (!state.graph) return { status: "skipped", detail: "no graph" };
       const svg = await renderGraph(state.graph, { format: "svg" });
-      const path = resolve(ctx.io.cwd, outDir, `${state.subject.name}.svg`);
+      const path = resolve(ctx.io.cwd, outDir, `${outputName(state.subject)}.svg`);
       await mkdir(resolve(ctx.io.cwd, outDir), { recursive: true });
       await writeFile(path, svg);
       state.files.push(relative(ctx.io.cwd, path));

@@ -1,7 +1,6 @@
 import { prepare } from "@fusegraph/backend-cpu";
-import { compile } from "@fusegraph/backend-tfjs";
+import { compile, predict } from "@fusegraph/backend-tfjs";
 import { createRng, type Graph, type TensorData, type WeightMap } from "@fusegraph/dsl";
-import * as tf from "@tensorflow/tfjs";
 
 export type Outputs = Record<string, Float32Array>;
 
@@ -30,15 +29,10 @@ export function runCpu(graph: Graph, weights: WeightMap, inputs: Record<string, 
 /** The graph compiled to tfjs with the same weights, run on tfjs's current backend. */
 export function runTfjs(graph: Graph, weights: WeightMap, inputs: Record<string, TensorData>): Outputs {
   const model = compile(graph, { weights });
-  const xs = graph.inputs.map((i) => tf.tensor(inputs[i.id]!.data, [...inputs[i.id]!.shape]));
   try {
-    const y = model.predict(xs.length === 1 ? xs[0]! : xs);
-    const ys = Array.isArray(y) ? y : [y];
-    const out = Object.fromEntries(graph.outputs.map((o, k) => [o, Float32Array.from(ys[k]!.dataSync())]));
-    tf.dispose(ys);
-    return out;
+    const out = predict(model, graph, inputs);
+    return Object.fromEntries(graph.outputs.map((o) => [o, out[o]!.data]));
   } finally {
-    tf.dispose(xs);
     model.dispose();
   }
 }

@@ -1,0 +1,48 @@
+import { WasmHeap } from "./heap.js";
+import { type GemmExports, instantiate } from "./module.js";
+import { WasmPool } from "./pool.js";
+
+/**
+ * What an executor's WebAssembly kernels share: the memory, the calling thread's instance, one packing
+ * scratch per thread, a growable I/O region and (lazily) the worker pool.
+ */
+export class WasmContext {
+  readonly heap = new WasmHeap();
+  readonly exports: GemmExports = instantiate(this.heap.memory);
+  /** Byte offset of each thread's packing scratch; index 0 is the calling thread. */
+  readonly scratch: readonly number[];
+  private pool: WasmPool | undefined;
+  private io = { ptr: 0, floats: 0 };
+  private arenaRegion = { ptr: 0, floats: 0 };
+
+  constructor(readonly threads: number) {
+    const floats = this.exports.scratchFloats() + 32;
+    this.scratch = Array.from({ length: threads }, () => this.heap.alloc(floats));
+  }
+
+  /** Workers for large convs; undefined when running on the calling thread only. */
+  workers(): WasmPool | undefined {
+    if (this.threads > 1 && !this.pool) this.pool = new WasmPool(this.heap.memory, this.threads - 1);
+    return this.pool;
+  }
+
+  /** Byte offset of a region of at least `floats` floats that a kernel may use during one call. */
+  ioRegion(floats: number): number {
+    if (floats > this.io.floats) this.io = { ptr: this.heap.alloc(floats), floats };
+    return this.io.ptr;
+  }
+
+  /**
+   * `floats` floats for the executor's activation arena, so convs read and write it in place. The region
+   * is reused while it is large enough; a larger batch takes a new one (the old stays unused).
+   */
+  arena(floats: number): Float32Array {
+    if (floats > this.arenaRegion.floats) this.arenaRegion = { ptr: this.heap.alloc(floats), floats };
+    return this.heap.floats(this.arenaRegion.ptr, floats);
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+    this.pool = undefined;
+  }
+}

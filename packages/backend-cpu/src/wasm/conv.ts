@@ -1,0 +1,111 @@
+import type { ConvGeom } from "../gemm.js";
+import type { Compute } from "../kernels/types.js";
+import type { WasmContext } from "./context.js";
+
+/** Below this many MACs the worker hand-off costs more than it saves. */
+const PARALLEL_MACS = 1 << 21;
+/**
+ * Threads split the rows of convs with at least this many (two of the kernel's 128-row blocks); smaller
+ * ones split the 8-filter weight panels, so each thread streams only its share of the weights.
+ */
+const ROW_SPLIT_MIN = 256;
+
+/** Floats of packed weights for the wasm kernels: per group, ceil(fG/8) panels of K x 8. */
+export function packedSize8(g: ConvGeom): number {
+  return g.groups * ((g.fG + 7) >> 3) * g.kh * g.kw * g.cinG * 8;
+}
+
+/** Packs a kernel [kh, kw, cinG, F] into 8-column panels out[grp][panel][k][8], zero-padded past fG. */
+export function packWeights8(kernel: Float32Array, g: ConvGeom, out: Float32Array): void {
+  const K = g.kh * g.kw * g.cinG;
+  const nP = (g.fG + 7) >> 3;
+  for (let grp = 0; grp < g.groups; grp++) {
+    for (let p = 0; p < nP; p++) {
+      const base = (grp * nP + p) * K * 8;
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < 8; j++) {
+          const f = p * 8 + j;
+          out[base + k * 8 + j] = f < g.fG ? kernel[k * g.F + grp * g.fG + f]! : 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A conv on the WebAssembly SIMD kernels: weights (already folded) packed once into the context's memory;
+ * each run copies the input (and residual) in, computes, and copies the output out.
+ */
+export function wasmConv(g: ConvGeom, kernel: Float32Array, bias: Float32Array, ctx: WasmContext): Compute {
+  const { heap } = ctx;
+  const wPtr = heap.alloc(packedSize8(g));
+  packWeights8(kernel, g, heap.floats(wPtr, packedSize8(g)));
+  const bPtr = heap.alloc(g.F);
+  heap.floats(bPtr, g.F).set(bias);
+  const macsPerRow = g.kh * g.kw * g.cinG * g.F;
+  const geom = [
+    g.H,
+    g.W,
+    g.C,
+    g.outH,
+    g.outW,
+    g.kh,
+    g.kw,
+    g.sh,
+    g.sw,
+    g.dh,
+    g.dw,
+    g.padT,
+    g.padL,
+    g.groups,
+    g.cinG,
+    g.F,
+    g.fG,
+    g.act,
+    g.alpha,
+    g.hasBias ? 1 : 0,
+    g.hasRes ? 1 : 0,
+  ];
+  return {
+    run(inputs, y, batch) {
+      const x = inputs[0]!;
+      const res = g.hasRes ? inputs[1] : undefined;
+      // Arrays already in this memory (the executor's arena) are used in place; others are copied in.
+      let xPtr = heap.offsetOf(x);
+      let yPtr = heap.offsetOf(y);
+      let rPtr = res ? heap.offsetOf(res) : yPtr;
+      if (xPtr < 0 || yPtr < 0 || rPtr < 0) {
+        xPtr = ctx.ioRegion(x.length + y.length * (res ? 2 : 1));
+        yPtr = xPtr + x.length * 4;
+        rPtr = res ? yPtr + y.length * 4 : yPtr;
+        heap.floats(xPtr, x.length).set(x);
+        if (res) heap.floats(rPtr, res.length).set(res);
+      }
+      const m = batch * g.outH * g.outW;
+      const nP = (g.fG + 7) >> 3;
+      const pool = m * macsPerRow >= PARALLEL_MACS ? ctx.workers() : undefined;
+      const n = pool ? pool.size + 1 : 1;
+      const byRows = m >= ROW_SPLIT_MIN || nP < 2 * n;
+      const rowStep = Math.ceil(m / n / 4) * 4;
+      const panelStep = Math.ceil(nP / n);
+      // Slice t runs on worker t; the last runs on the calling thread with scratch 0.
+      const slices = Array.from({ length: n }, (_, t) => [
+        xPtr,
+        wPtr,
+        bPtr,
+        rPtr,
+        yPtr,
+        ctx.scratch[t === n - 1 ? 0 : t + 1]!,
+        ...geom,
+        byRows ? Math.min(m, t * rowStep) : 0,
+        byRows ? Math.min(m, (t + 1) * rowStep) : m,
+        byRows ? 0 : t * panelStep,
+        byRows ? nP : (t + 1) * panelStep,
+      ]);
+      const own = slices[n - 1]!;
+      if (pool) pool.conv(slices, () => ctx.exports.convRows(...own));
+      else ctx.exports.convRows(...own);
+      if (heap.offsetOf(y) !== yPtr) y.set(heap.floats(yPtr, y.length));
+    },
+  };
+}
