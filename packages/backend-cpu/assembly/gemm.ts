@@ -298,3 +298,85 @@ export function convRows(
     }
   }
 }
+
+/**
+ * The same conv shared among threads by chunks: every thread calls this with its own `pa`, and each
+ * takes the next chunk from the shared counter at `counter` (zeroed by the host before the threads
+ * start) until none is left, so a thread slowed by another process does not hold the others up.
+ * Chunks are `chunk` rows (byRows) or `chunk` weight panels over all m rows.
+ */
+export function convChunks(
+  x: usize,
+  w: usize,
+  bias: usize,
+  res: usize,
+  y: usize,
+  pa: usize,
+  H: i32,
+  W: i32,
+  C: i32,
+  outH: i32,
+  outW: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dh: i32,
+  dw: i32,
+  padT: i32,
+  padL: i32,
+  groups: i32,
+  cinG: i32,
+  F: i32,
+  fG: i32,
+  act: i32,
+  alpha: f32,
+  hasBias: bool,
+  hasRes: bool,
+  m: i32,
+  byRows: bool,
+  chunk: i32,
+  counter: usize,
+): void {
+  const nP = (fG + 7) >> 3;
+  const total = ((byRows ? m : nP) + chunk - 1) / chunk;
+  for (;;) {
+    const c = atomic.add<i32>(counter, 1);
+    if (c >= total) break;
+    const lo = c * chunk;
+    const hi = lo + chunk;
+    convRows(
+      x,
+      w,
+      bias,
+      res,
+      y,
+      pa,
+      H,
+      W,
+      C,
+      outH,
+      outW,
+      kh,
+      kw,
+      sh,
+      sw,
+      dh,
+      dw,
+      padT,
+      padL,
+      groups,
+      cinG,
+      F,
+      fG,
+      act,
+      alpha,
+      hasBias,
+      hasRes,
+      byRows ? lo : 0,
+      byRows ? min(m, hi) : m,
+      byRows ? 0 : lo,
+      byRows ? nP : hi,
+    );
+  }
+}

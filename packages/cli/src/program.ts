@@ -122,8 +122,65 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<ExitCo
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (err) {
-    return reportError(err, io, isDebug(argv, io));
+    return reportError(err, io, isDebug(argv, io), wantsJson(argv));
   }
+}
+
+/** The command was asked for JSON: `--json` among the options (not after a `--`). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/** What `--json` prints on stdout when a command fails with an error rather than a report. */
+export interface ErrorJson {
+  ok: false;
+  error: { code: string; nodeId: string | null; message: string; hint: string | null };
+}
+
+function stringField(err: Error, key: string): string | null {
+  const v: unknown = (err as unknown as Record<string, unknown>)[key];
+  return typeof v === "string" ? v : null;
+}
+
+/**
+ * A SpecError or backend error as JSON: the first error issue's fields, or the backend error's `code`,
+ * `nodeId` and `hint` (its message without the hint line it carries for stderr).
+ */
+export function errorJson(err: Error): ErrorJson {
+  if (err instanceof SpecError) {
+    const first = err.issues.find((i) => i.severity === "error") ?? err.issues[0];
+    return {
+      ok: false,
+      error: {
+        code: first?.code ?? "invalid_spec",
+        nodeId: first?.nodeId ?? null,
+        message: first?.message ?? err.message,
+        hint: first?.hint ?? null,
+      },
+    };
+  }
+  const hint = stringField(err, "hint");
+  return {
+    ok: false,
+    error: {
+      code: stringField(err, "code") ?? err.name,
+      nodeId: stringField(err, "nodeId"),
+      message: err.message.split("\n")[0] ?? err.message,
+      hint,
+    },
+  };
+}
+
+/** Commander's codes for help and version output, which end the run without a usage error. */
+const COMMANDER_NOT_ERRORS: ReadonlySet<string> = new Set([
+  "commander.help",
+  "commander.helpDisplayed",
+  "commander.version",
+]);
+
+function writeJson(io: CliIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**
@@ -132,18 +189,29 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<ExitCo
  */
 const BACKEND_ERRORS: ReadonlySet<string> = new Set(["CompileError", "ExecutionError", "ModelIoError"]);
 
-/** One clear line per failure; a stack trace only for internal errors and only with --debug. */
-export function reportError(err: unknown, io: CliIO, debug: boolean): ExitCode {
+/**
+ * One clear line per failure; a stack trace only for internal errors and only with --debug. With `json`
+ * (the command was given --json) a usage, spec or backend error is also printed on stdout as
+ * `{ ok: false, error }`, so a script reading stdout always gets JSON for them.
+ */
+export function reportError(err: unknown, io: CliIO, debug: boolean, json = false): ExitCode {
   if (err instanceof CommanderError) {
     // Help and version end in a CommanderError too; commander has already printed them or the message.
-    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (err.exitCode === 0) return ExitCode.ok;
+    if (json && !COMMANDER_NOT_ERRORS.has(err.code)) {
+      const message = err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+      writeJson(io, { ok: false, error: { code: "usage", message } });
+    }
+    return ExitCode.usage;
   }
   if (err instanceof UsageError) {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
+    if (json) writeJson(io, { ok: false, error: { code: "usage", message: err.message } });
     return ExitCode.usage;
   }
   if (err instanceof SpecError || (err instanceof Error && BACKEND_ERRORS.has(err.name))) {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
+    if (json) writeJson(io, errorJson(err));
     return ExitCode.failed;
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MISMATCHED_ADD, mergeThenConvSpec, SMALL_ADD_NET, STACK_FRAME } from "./helpers.js";
+import {
+  MISMATCHED_ADD,
+  mergeThenConvSpec,
+  SMALL_ADD_NET,
+  STACK_FRAME,
+  STRIDED_DILATED_CONV,
+} from "./helpers.js";
 
 // These tests run the built CLI as a user would: `node packages/cli/dist/main.js ...`.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -45,6 +51,7 @@ beforeAll(() => {
   writeFileSync(join(tmp, "add.yaml"), mergeThenConvSpec("add"));
   writeFileSync(join(tmp, "concat.yaml"), mergeThenConvSpec("concat"));
   writeFileSync(join(tmp, "small.yaml"), SMALL_ADD_NET);
+  writeFileSync(join(tmp, "sd.yaml"), STRIDED_DILATED_CONV);
 }, 320_000);
 
 afterAll(() => {
@@ -238,7 +245,7 @@ describe("the built fusegraph CLI", () => {
     [["inspect", "no-such-example"]],
     [["nonsense"]],
     [["schema", "extra"]],
-    [["main", "--json", "--what"]],
+    [["main", "--what"]],
     [["main", "--only", "nope"]],
     [["compile", "add.yaml"]],
     [["compile", "add.yaml", "--out", "x", "--weights", "no-such-dir"]],
@@ -256,4 +263,46 @@ describe("the built fusegraph CLI", () => {
     expect(r.stderr).toMatch(/^fusegraph: error: .+\n$/);
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
+
+  it("a backend error with --json: the stderr line as before, and { ok: false, error } on stdout", () => {
+    const plain = cli(["verify", "sd.yaml"]);
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toBe("");
+    expect(plain.stderr).toMatch(
+      /^fusegraph: error: node "c": conv2d with strides \[2,2\] and dilation \[2,2\]/,
+    );
+    const j = cli(["verify", "sd.yaml", "--json"]);
+    expect(j.code).toBe(1);
+    expect(j.stderr).toBe(plain.stderr);
+    expect(JSON.parse(j.stdout)).toEqual({
+      ok: false,
+      error: {
+        code: "unsupported_params",
+        nodeId: "c",
+        message: expect.stringMatching(
+          /^node "c": conv2d with strides \[2,2\] and dilation \[2,2\]: [^\n]+$/,
+        ),
+        hint: expect.stringContaining("strides 1 with dilation"),
+      },
+    });
+  });
+
+  it.each([
+    [["verify", "--json"], /^missing required argument 'spec'$/],
+    [["verify", "add.yaml", "--json", "--seed", "abc"], /argument 'abc' is invalid/],
+    [["main", "--json", "--what"], /^unknown option '--what'$/],
+    [["inspect", "missing.yaml", "--json"], /^cannot read spec file "missing\.yaml"/],
+  ])(
+    "a usage error with --json: %j exits 2 with its line and { ok: false, error: usage }",
+    (args, message) => {
+      const r = cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^fusegraph: error: .+\n$/);
+      const body = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; message: string } };
+      expect(body.ok).toBe(false);
+      expect(body.error.code).toBe("usage");
+      expect(body.error.message).toMatch(message);
+      expect(Object.keys(body.error).sort()).toEqual(["code", "message"]);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { loadWeights, saveWeights } from "@fusegraph/backend-cpu";
 import { loadModel, modelWeights } from "@fusegraph/backend-tfjs";
 import { initWeights, validateSpec } from "@fusegraph/dsl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatBytes } from "../src/commands/compare.js";
 import { outputPaths } from "../src/commands/run.js";
 import { readNpy, writeNpy } from "../src/npy.js";
 import { MISMATCHED_ADD, mergeThenConvSpec, ONE_CONV, run, SMALL_ADD_NET, STACK_FRAME } from "./helpers.js";
@@ -234,6 +235,15 @@ describe("fusegraph verify", () => {
 });
 
 describe("fusegraph compare", () => {
+  it("formatBytes picks B, KiB or MiB by size, sign kept", () => {
+    expect(formatBytes(576)).toBe("576 B");
+    expect(formatBytes(1023)).toBe("1023 B");
+    expect(formatBytes(1024)).toBe("1.0 KiB");
+    expect(formatBytes(200_704)).toBe("196.0 KiB");
+    expect(formatBytes(3 * 2 ** 20)).toBe("3.00 MiB");
+    expect(formatBytes(-2048)).toBe("-2.0 KiB");
+  });
+
   it("--json gives before/after params and MACs and each merge's delta (hand-computed)", async () => {
     const r = await inDir(["compare", "add.yaml", "--merge", "concat", "--json"]);
     expect(r.code).toBe(0);
@@ -242,9 +252,41 @@ describe("fusegraph compare", () => {
     expect(body.after.params).toEqual({ trainable: 1_179_904, nonTrainable: 0, total: 1_179_904 });
     expect(body.before.macs).toBe(14 * 14 * 256 * 9 * 256);
     expect(body.after.macs).toBe(2 * body.before.macs);
-    expect(body.merges).toEqual([
-      { id: "m", from: "add", to: "concat", paramsDelta: 589_824, macsDelta: 14 * 14 * 256 * 9 * 256 },
+    // Activations: m and conv, 14*14*256 floats each; concat doubles m's channels.
+    expect(body.before.activationBytes).toBe(2 * 14 * 14 * 256 * 4);
+    expect(body.merges).toHaveLength(1);
+    const [m] = body.merges;
+    expect(m).toEqual({
+      id: "m",
+      from: "add",
+      to: "concat",
+      paramsDelta: 589_824,
+      macsDelta: 14 * 14 * 256 * 9 * 256,
+      activationBytesDelta: 14 * 14 * 256 * 4,
+      paramsPercent: expect.any(Number),
+      macsPercent: expect.any(Number),
+      activationBytesPercent: expect.any(Number),
+    });
+    // 589,824 of 590,080 params; the MACs double; one of the two activations doubles.
+    expect(m.paramsPercent).toBeCloseTo((100 * 589_824) / 590_080, 9);
+    expect(m.macsPercent).toBeCloseTo(100, 9);
+    expect(m.activationBytesPercent).toBeCloseTo(50, 9);
+  });
+
+  it("--json percentages are of the graph's before-totals, not of the merge's own layers", async () => {
+    const r = await inDir(["compare", "small.yaml", "--merge", "concat", "--json"]);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout);
+    // params: a 3*3*3*4+4, b 3*4+4, head 3*3*4*5+5 = 313; concat adds 3*3*4*5 to head's kernel
+    expect(body.before.params.total).toBe(313);
+    // activations (floats): a, b, sum 6*6*4 each, head and probs 6*6*5 each, side 4 = 796
+    expect(body.before.activationBytes).toBe(796 * 4);
+    expect(body.merges).toMatchObject([
+      { id: "sum", paramsDelta: 180, macsDelta: 6 * 6 * 9 * 4 * 5, activationBytesDelta: 6 * 6 * 4 * 4 },
     ]);
+    expect(body.merges[0].paramsPercent).toBeCloseTo((100 * 180) / 313, 9);
+    expect(body.merges[0].activationBytesPercent).toBeCloseTo((100 * 144) / 796, 9);
+    expect(body.merges[0].macsPercent).toBeCloseTo((100 * 6 * 6 * 9 * 4 * 5) / body.before.macs, 9);
   });
 
   it("prints before/after with percentages and the per-merge table", async () => {
@@ -252,7 +294,20 @@ describe("fusegraph compare", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Params \(total\)\s+590,080\s+1,179,904\s+\+589,824\s+\+100\.0%$/m);
     expect(r.stdout).toMatch(/^MACs\s+115,605,504\s+231,211,008\s+\+115,605,504\s+\+100\.0%$/m);
-    expect(r.stdout).toMatch(/^m\s+add → concat\s+\+589,824\s+\+115\.61 M$/m);
+    expect(r.stdout).toMatch(/^Merge\s+Switch\s+Params Δ\s+%\s+MACs Δ\s+%\s+Activations Δ\s+%$/m);
+    // 200,704 bytes = 196.0 KiB, half of the 401,408 bytes before
+    expect(r.stdout).toMatch(
+      /^m\s+add → concat\s+\+589,824\s+\+100\.0%\s+\+115\.61 M\s+\+100\.0%\s+\+196\.0 KiB\s+\+50\.0%$/m,
+    );
+  });
+
+  it("per-merge percentages in the table are of the before-totals (small net)", async () => {
+    const r = await inDir(["compare", "small.yaml", "--merge", "concat"]);
+    expect(r.code).toBe(0);
+    // 180 / 313 = 57.5%; 6*6*9*4*5 = 6,480 MACs; 576 / 3,184 bytes = 18.1%
+    expect(r.stdout).toMatch(
+      /^sum\s+add → concat\s+\+180\s+\+57\.5%\s+\+6\.48 K\s+\S+%\s+\+576 B\s+\+18\.1%$/m,
+    );
   });
 
   it("an infeasible switch prints issues like check and exits 1; --json gives { ok: false, issues }", async () => {

@@ -114,3 +114,15 @@ export const ONE_CONV = [
   "outputs: [y]",
   "",
 ].join("\n");
+
+/** Valid as a spec, but tfjs cannot build it: a conv with both strides and dilation above 1. */
+export const STRIDED_DILATED_CONV = [
+  "fusegraph: 1",
+  "name: strided-dilated",
+  "inputs:",
+  "  x: [9, 9, 2]",
+  "nodes:",
+  "  c: { op: conv2d, input: x, filters: 2, kernelSize: 3, strides: 2, dilation: 2, padding: same }",
+  "outputs: [c]",
+  "",
+].join("\n");

@@ -1,3 +1,5 @@
+import { ExecutionError } from "@fusegraph/backend-cpu";
+import { issue, SpecError } from "@fusegraph/dsl";
 import { describe, expect, it } from "vitest";
 import { ExitCode, UsageError } from "../src/errors.js";
 import { reportError } from "../src/program.js";
@@ -103,5 +105,67 @@ describe("reportError", () => {
     const f = fakeIO();
     expect(reportError(new UsageError("bad"), f.io, false)).toBe(ExitCode.usage);
     expect(f.stderr()).toBe("fusegraph: error: bad\n");
+  });
+
+  it("with json, a spec error also prints its first error issue as { ok: false, error }", () => {
+    const f = fakeIO();
+    const err = new SpecError([
+      issue("unused_node", ["nodes", "u"], 'node "u" is never used', { nodeId: "u" }),
+      issue("shape_mismatch", ["nodes", "sum"], 'merge "sum" (add): input 2 has 32 channels', {
+        nodeId: "sum",
+        hint: "use concat",
+      }),
+    ]);
+    expect(reportError(err, f.io, false, true)).toBe(ExitCode.failed);
+    expect(f.stderr()).toBe(`fusegraph: error: ${err.message}\n`);
+    expect(JSON.parse(f.stdout())).toEqual({
+      ok: false,
+      error: {
+        code: "shape_mismatch",
+        nodeId: "sum",
+        message: 'merge "sum" (add): input 2 has 32 channels',
+        hint: "use concat",
+      },
+    });
+  });
+
+  it("with json, a backend error without node or hint gives nulls; without json stdout stays empty", () => {
+    const err = new ExecutionError("missing_input", 'no tensor for input "x"');
+    const quiet = fakeIO();
+    expect(reportError(err, quiet.io, false)).toBe(ExitCode.failed);
+    expect(quiet.stdout()).toBe("");
+    const f = fakeIO();
+    expect(reportError(err, f.io, false, true)).toBe(ExitCode.failed);
+    expect(f.stderr()).toBe('fusegraph: error: no tensor for input "x"\n');
+    expect(JSON.parse(f.stdout())).toEqual({
+      ok: false,
+      error: { code: "missing_input", nodeId: null, message: 'no tensor for input "x"', hint: null },
+    });
+  });
+
+  it("with json, a usage error prints { ok: false, error: { code: usage, message } }", () => {
+    const f = fakeIO();
+    expect(reportError(new UsageError("bad"), f.io, false, true)).toBe(ExitCode.usage);
+    expect(JSON.parse(f.stdout())).toEqual({ ok: false, error: { code: "usage", message: "bad" } });
+  });
+
+  it("--json on the command line reaches commander's usage errors, not help or --json after --", async () => {
+    const r = await run(["compare", "x.yaml", "--json", "--merge", "sum"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      error: {
+        code: "usage",
+        message: expect.stringMatching(/argument 'sum' is invalid\. expected one of: add, concat/),
+      },
+    });
+    const help = await run(["compare", "--json", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: fusegraph compare");
+    expect(help.stdout).not.toContain('"ok"');
+    const after = await run(["check", "--", "--json"]);
+    expect(after.code).toBe(2);
+    expect(after.stdout).toBe("");
   });
 });

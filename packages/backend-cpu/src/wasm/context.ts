@@ -13,6 +13,8 @@ export class WasmContext {
   readonly scratch: readonly number[];
   private pool: WasmPool | undefined;
   private io = { ptr: 0, floats: 0 };
+  /** Byte offset of the chunk counter the threads of one conv share. */
+  private readonly counterPtr = this.heap.alloc(4);
   private arenaRegion = { ptr: 0, floats: 0 };
 
   constructor(readonly threads: number) {
@@ -24,6 +26,12 @@ export class WasmContext {
   workers(): WasmPool | undefined {
     if (this.threads > 1 && !this.pool) this.pool = new WasmPool(this.heap.memory, this.threads - 1);
     return this.pool;
+  }
+
+  /** Byte offset of the chunk counter, zeroed for the next conv. */
+  counter(): number {
+    Atomics.store(new Int32Array(this.heap.memory.buffer, this.counterPtr, 1), 0, 0);
+    return this.counterPtr;
   }
 
   /** Byte offset of a region of at least `floats` floats that a kernel may use during one call. */

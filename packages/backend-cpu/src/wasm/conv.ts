@@ -84,27 +84,20 @@ export function wasmConv(g: ConvGeom, kernel: Float32Array, bias: Float32Array, 
       const m = batch * g.outH * g.outW;
       const nP = (g.fG + 7) >> 3;
       const pool = m * macsPerRow >= PARALLEL_MACS ? ctx.workers() : undefined;
-      const n = pool ? pool.size + 1 : 1;
-      const byRows = m >= ROW_SPLIT_MIN || nP < 2 * n;
-      const rowStep = Math.ceil(m / n / 4) * 4;
-      const panelStep = Math.ceil(nP / n);
-      // Slice t runs on worker t; the last runs on the calling thread with scratch 0.
-      const slices = Array.from({ length: n }, (_, t) => [
-        xPtr,
-        wPtr,
-        bPtr,
-        rPtr,
-        yPtr,
-        ctx.scratch[t === n - 1 ? 0 : t + 1]!,
-        ...geom,
-        byRows ? Math.min(m, t * rowStep) : 0,
-        byRows ? Math.min(m, (t + 1) * rowStep) : m,
-        byRows ? 0 : t * panelStep,
-        byRows ? nP : (t + 1) * panelStep,
-      ]);
-      const own = slices[n - 1]!;
-      if (pool) pool.conv(slices, () => ctx.exports.convRows(...own));
-      else ctx.exports.convRows(...own);
+      const head = (thread: number) => [xPtr, wPtr, bPtr, rPtr, yPtr, ctx.scratch[thread]!, ...geom];
+      if (!pool) {
+        ctx.exports.convRows(...head(0), 0, m, 0, nP);
+      } else {
+        // About four chunks per thread, taken first come first served (see convChunks).
+        const n = pool.size + 1;
+        const byRows = m >= ROW_SPLIT_MIN || nP < 2 * n;
+        const chunk = byRows
+          ? Math.min(128, Math.max(32, Math.ceil(m / (16 * n)) * 4))
+          : Math.ceil(nP / (4 * n));
+        const tail = [m, byRows ? 1 : 0, chunk, ctx.counter()];
+        const slices = Array.from({ length: pool.size }, (_, t) => [...head(t + 1), ...tail]);
+        pool.conv(slices, () => ctx.exports.convChunks(...head(0), ...tail));
+      }
       if (heap.offsetOf(y) !== yPtr) y.set(heap.floats(yPtr, y.length));
     },
   };

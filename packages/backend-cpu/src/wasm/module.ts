@@ -23,6 +23,7 @@ export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 export interface GemmExports {
   scratchFloats(): number;
   convRows(...args: number[]): void;
+  convChunks(...args: number[]): void;
 }
 
 /** Pages (64 KiB) the compiled module declares as its memory's maximum (scripts/build-wasm.mjs). */

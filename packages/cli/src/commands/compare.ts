@@ -28,7 +28,16 @@ function totals(s: GraphSummary) {
   };
 }
 
-/** `compare --json`: `before`/`after` with `params` and `macs`, and `merges[]` with id, from, to and deltas. */
+/** `delta` as a percentage of `base`; null when either is unknown or the base is zero. */
+export function percentOf(delta: number | null, base: number): number | null {
+  return delta === null || base === 0 ? null : (delta / base) * 100;
+}
+
+/**
+ * `compare --json`: `before`/`after` with `params` and `macs`, and `merges[]` with id, from, to and each
+ * merge's own deltas, also as percentages of the graph's before-totals (null where a merge cannot be
+ * switched alone).
+ */
 export function compareJson(c: MergeComparison) {
   return {
     ok: true,
@@ -41,6 +50,10 @@ export function compareJson(c: MergeComparison) {
       to: m.to,
       paramsDelta: m.paramsDelta,
       macsDelta: m.macsDelta,
+      activationBytesDelta: m.activationBytesDelta,
+      paramsPercent: percentOf(m.paramsDelta, c.before.params.total),
+      macsPercent: percentOf(m.macsDelta, c.before.macs),
+      activationBytesPercent: percentOf(m.activationBytesDelta, c.before.activations.bytes),
     })),
   };
 }
@@ -57,8 +70,16 @@ function signed(n: number | null, format: (x: number) => string): string {
   return n > 0 ? `+${format(n)}` : n < 0 ? `-${format(-n)}` : "0";
 }
 
-function megabytes(bytes: number): string {
+/** 576 -> "576 B", 200704 -> "196.0 KiB", 5e8 -> "476.84 MiB": small nets and single merges stay readable. */
+export function formatBytes(bytes: number): string {
+  if (Math.abs(bytes) < 2 ** 10) return `${Math.round(bytes)} B`;
+  if (Math.abs(bytes) < 2 ** 20) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+/** A merge's own change as a percentage of the graph's before-total; "-" when it is unknown. */
+function sharePercent(delta: number | null, before: number): string {
+  return delta === null ? "-" : percentChange(before, before + delta);
 }
 
 /** Before/after totals, then one row per switched merge (its own share, switched alone). */
@@ -83,28 +104,38 @@ export function renderComparison(c: MergeComparison, ctx: CommandContext): strin
       row("  trainable", c.before.params.trainable, c.after.params.trainable, formatCount),
       row("  non-trainable", c.before.params.nonTrainable, c.after.params.nonTrainable, formatCount),
       row("MACs", c.before.macs, c.after.macs, formatCount),
-      row("Activation memory", c.before.activations.bytes, c.after.activations.bytes, megabytes),
+      row("Activation memory", c.before.activations.bytes, c.after.activations.bytes, formatBytes),
     ],
   );
   if (c.merges.length === 0)
     return `${totalsTable}\nNo merge changed mode (every selected merge is already in it).\n`;
+  const b = c.before;
   const mergeTable = renderTable(
     [
       { header: "Merge" },
       { header: "Switch" },
       { header: "Params Δ", align: "right" },
+      { header: "%", align: "right" },
       { header: "MACs Δ", align: "right" },
+      { header: "%", align: "right" },
+      { header: "Activations Δ", align: "right" },
+      { header: "%", align: "right" },
     ],
     c.merges.map((m) => [
       ctx.style.bold(m.id),
       `${m.from} → ${m.to}`,
       m.paramsDelta === null ? ctx.style.yellow("not alone") : signed(m.paramsDelta, formatCount),
+      sharePercent(m.paramsDelta, b.params.total),
       m.macsDelta === null ? "-" : signed(m.macsDelta, formatScaled),
+      sharePercent(m.macsDelta, b.macs),
+      m.activationBytesDelta === null ? "-" : signed(m.activationBytesDelta, formatBytes),
+      sharePercent(m.activationBytesDelta, b.activations.bytes),
     ]),
   );
   const note =
-    "Each merge's Δ is the whole graph's change with only that merge switched; shares need not add up\n" +
-    "to the total when switches feed the same layers. Activation memory: every node's output, float32.\n";
+    "Each merge's Δ is the whole graph's change with only that merge switched, and its % is of the graph's\n" +
+    "before-total; shares need not add up to the total when switches feed the same layers.\n" +
+    "Activation memory: every node's output, float32.\n";
   return `${totalsTable}\n${mergeTable}\n${note}`;
 }
 
@@ -163,7 +194,8 @@ export function registerCompare(
     .option("--only <ids>", "comma-separated merge ids to switch (default: every merge)", parseList)
     .option(
       "--json",
-      "print JSON: { before: { params: { trainable, nonTrainable, total }, macs }, after, merges: [{ id, from, to, paramsDelta, macsDelta }] }",
+      "print JSON: { before: { params: { trainable, nonTrainable, total }, macs }, after, merges: [{ id, from, to, " +
+        "paramsDelta, macsDelta, activationBytesDelta, paramsPercent, macsPercent, activationBytesPercent }] }",
     )
     .addHelpText(
       "after",

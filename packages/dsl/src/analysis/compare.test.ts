@@ -33,7 +33,15 @@ describe("compareMerges", () => {
     expect(c.after.macs).toBe(231_211_008);
     expect(c.after.macs).toBe(2 * c.before.macs);
     expect(c.merges).toEqual([
-      { id: "sum", from: "add", to: "concat", paramsDelta: 589_824, macsDelta: 115_605_504 },
+      {
+        id: "sum",
+        from: "add",
+        to: "concat",
+        paramsDelta: 589_824,
+        macsDelta: 115_605_504,
+        // the sum's output grows from 256 to 512 channels of float32
+        activationBytesDelta: 14 * 14 * 256 * 4,
+      },
     ]);
     expect(c.delta).toEqual({ params: 589_824, macs: 115_605_504, activationBytes: 14 * 14 * 256 * 4 });
   });
@@ -69,8 +77,22 @@ describe("compareMerges", () => {
     });
     const c = ok(compareMerges(g, { mode: "add" }, "concat")).comparison;
     expect(c.merges).toEqual([
-      { id: "s1", from: "add", to: "concat", paramsDelta: 16 * 4, macsDelta: 64 * 16 * 4 },
-      { id: "s2", from: "add", to: "concat", paramsDelta: 9 * 16 * 8, macsDelta: 64 * 9 * 16 * 8 },
+      {
+        id: "s1",
+        from: "add",
+        to: "concat",
+        paramsDelta: 16 * 4,
+        macsDelta: 64 * 16 * 4,
+        activationBytesDelta: 64 * 16 * 4,
+      },
+      {
+        id: "s2",
+        from: "add",
+        to: "concat",
+        paramsDelta: 9 * 16 * 8,
+        macsDelta: 64 * 9 * 16 * 8,
+        activationBytesDelta: 64 * 16 * 4,
+      },
     ]);
     expect(c.delta.params).toBe(16 * 4 + 9 * 16 * 8);
   });
@@ -101,8 +123,19 @@ describe("compareMerges", () => {
     const both = ok(compareMerges(g, { all: true }, "concat")).comparison;
     expect(both.after.params.total).toBe(both.before.params.total + 9 * 16 * 16);
     // r1 alone cannot be switched, so its share is unknown; r2 alone adds nothing (no conv reads it).
-    expect(both.merges[0]).toMatchObject({ id: "r1", paramsDelta: null, macsDelta: null });
+    expect(both.merges[0]).toMatchObject({
+      id: "r1",
+      paramsDelta: null,
+      macsDelta: null,
+      activationBytesDelta: null,
+    });
     expect(both.merges[0]?.issues?.length).toBeGreaterThan(0);
-    expect(both.merges[1]).toMatchObject({ id: "r2", paramsDelta: 0, macsDelta: 0 });
+    expect(both.merges[1]).toMatchObject({
+      id: "r2",
+      paramsDelta: 0,
+      macsDelta: 0,
+      // r2's own output doubles: [8,8,16] -> [8,8,32]
+      activationBytesDelta: 64 * 16 * 4,
+    });
   });
 });

@@ -56,6 +56,8 @@ export function summarizeGraph(graph: Graph): GraphSummary {
 export interface MergeDelta extends MergeSwitch {
   paramsDelta: number | null;
   macsDelta: number | null;
+  /** Change in activation memory (bytes, see {@link ActivationMemory}). */
+  activationBytesDelta: number | null;
   issues?: SpecIssue[];
 }
 
@@ -84,12 +86,14 @@ export function compareMerges(
   const after = summarizeGraph(r.graph);
   const merges = r.switched.map((s): MergeDelta => {
     const alone = trySwitch(graph, { ids: [s.id] }, mode, opts);
-    if (!alone.ok) return { ...s, paramsDelta: null, macsDelta: null, issues: alone.issues };
+    if (!alone.ok)
+      return { ...s, paramsDelta: null, macsDelta: null, activationBytesDelta: null, issues: alone.issues };
     const { total } = graphCost(alone.graph);
     return {
       ...s,
       paramsDelta: total.params.total - before.params.total,
       macsDelta: total.macs - before.macs,
+      activationBytesDelta: activationMemory(alone.graph).bytes - before.activations.bytes,
     };
   });
   return {
