@@ -73,7 +73,7 @@ export class WasmPool {
   }
 
   /**
-   * Runs `convChunks(...slices[i])` on worker i for every worker, and `own()` (the last slice) on the
+   * Runs `convChunks(...slices[i])` on worker i for every worker and `own()` (its share) on the
    * calling thread, then waits for the workers.
    */
   conv(slices: readonly (readonly number[])[], own: () => void): void {
