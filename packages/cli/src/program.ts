@@ -223,6 +223,7 @@ export function reportError(err: unknown, io: CliIO, debug: boolean, json = fals
       `fusegraph: error: internal error: ${first} (a bug: rerun with --debug for the stack trace)\n`,
     );
   }
+  if (json) writeJson(io, { ok: false, error: { code: "internal", message: first ?? "" } });
   return ExitCode.internal;
 }
 

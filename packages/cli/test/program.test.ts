@@ -95,6 +95,13 @@ describe("reportError", () => {
     expect(f.stderr()).not.toMatch(STACK_FRAME);
   });
 
+  it("with json, an internal error also prints { ok: false, error: { code: internal } } on stdout", () => {
+    const f = fakeIO();
+    expect(reportError(new TypeError("x is undefined\nmore"), f.io, false, true)).toBe(ExitCode.internal);
+    expect(JSON.parse(f.stdout())).toEqual({ ok: false, error: { code: "internal", message: "x is undefined" } });
+    expect(f.stderr()).not.toMatch(STACK_FRAME);
+  });
+
   it("adds the stack trace with --debug", () => {
     const f = fakeIO();
     reportError(new TypeError("x is undefined"), f.io, true);
