@@ -98,7 +98,10 @@ describe("reportError", () => {
   it("with json, an internal error also prints { ok: false, error: { code: internal } } on stdout", () => {
     const f = fakeIO();
     expect(reportError(new TypeError("x is undefined\nmore"), f.io, false, true)).toBe(ExitCode.internal);
-    expect(JSON.parse(f.stdout())).toEqual({ ok: false, error: { code: "internal", message: "x is undefined" } });
+    expect(JSON.parse(f.stdout())).toEqual({
+      ok: false,
+      error: { code: "internal", message: "x is undefined" },
+    });
     expect(f.stderr()).not.toMatch(STACK_FRAME);
   });
 
