@@ -1,36 +1,10 @@
-import { type Graph, ID_PATTERN, validateSpec } from "@fusegraph/dsl";
+import { type Graph, ID_PATTERN } from "@fusegraph/dsl";
 import { findExample } from "@fusegraph/examples";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { renderGraph } from "../src/render/index.js";
 import { mermaidIds } from "../src/render/mermaid.js";
-
-function graphOf(source: Parameters<typeof validateSpec>[0]): Graph {
-  const r = validateSpec(source);
-  if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
-  return r.graph;
-}
-
-const FOUR_MERGES = `
-fusegraph: 1
-name: four-merges
-inputs:
-  x: [8, 8, 4]
-blocks:
-  res:
-    nodes:
-      c: { op: conv2d, input: x, filters: 4, kernelSize: 3, padding: 1 }
-      sum: { merge: add, inputs: [c, x] }
-    output: sum
-nodes:
-  a: { op: conv2d, input: x, filters: 4, kernelSize: 1 }
-  b: { op: conv2d, input: x, filters: 8, kernelSize: 1 }
-  r: { use: res, input: a, repeat: 2 }
-  cat: { merge: concat, inputs: [r, b] }
-  wsum: { merge: weightedAdd, inputs: [a, r], normalize: relu }
-  proj: { merge: conv1x1Add, inputs: [cat, wsum], channels: 8 }
-outputs: [proj, wsum]
-`;
+import { FOUR_MERGES, graphOf } from "./render-fixtures.js";
 
 /** Every data and param edge of the graph, expanded, plus one per graph output. */
 function expandedEdges(g: Graph): Set<string> {

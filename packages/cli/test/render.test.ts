@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { type Graph, validateSpec } from "@fusegraph/dsl";
 import { findExample } from "@fusegraph/examples";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderGraph } from "../src/render/index.js";
+import { FOUR_MERGES, graphOf } from "./render-fixtures.js";
 
 // ---------------------------------------------------------------------------------------------------
 // A minimal, strict XML 1.0 well-formedness checker (no DTDs, no CDATA: the renderer emits neither).
@@ -151,34 +151,6 @@ function all(el: XmlElement, pred: (e: XmlElement) => boolean, out: XmlElement[]
 const classes = (e: XmlElement): string[] => (e.attrs.get("class") ?? "").split(/\s+/);
 const hasClass = (c: string) => (e: XmlElement) => classes(e).includes(c);
 const textOf = (e: XmlElement): string => [e.text, ...e.children.map(textOf)].join(" ");
-
-function graphOf(source: string | ReturnType<NonNullable<ReturnType<typeof findExample>>["spec"]>): Graph {
-  const r = validateSpec(source);
-  if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
-  return r.graph;
-}
-
-/** Every merge mode once or twice, a repeated block (two instances), two outputs. */
-const FOUR_MERGES = `
-fusegraph: 1
-name: four-merges
-inputs:
-  x: [8, 8, 4]
-blocks:
-  res:
-    nodes:
-      c: { op: conv2d, input: x, filters: 4, kernelSize: 3, padding: 1 }
-      sum: { merge: add, inputs: [c, x] }
-    output: sum
-nodes:
-  a: { op: conv2d, input: x, filters: 4, kernelSize: 1 }
-  b: { op: conv2d, input: x, filters: 8, kernelSize: 1 }
-  r: { use: res, input: a, repeat: 2 }
-  cat: { merge: concat, inputs: [r, b] }
-  wsum: { merge: weightedAdd, inputs: [a, r], normalize: relu }
-  proj: { merge: conv1x1Add, inputs: [cat, wsum], channels: 8 }
-outputs: [proj, wsum]
-`;
 
 function edgePairs(svg: XmlElement): string[] {
   return all(svg, hasClass("edge")).map((e) => `${e.attrs.get("data-from")} -> ${e.attrs.get("data-to")}`);
