@@ -38,29 +38,56 @@ export interface ConvGeom {
   hasRes: boolean;
 }
 
+/** Geometry of a plain GEMM [rows, k] x [k, n]: a 1x1 conv with k channels and n filters on a 1x1 image. */
+export function matmulGeom(k: number, n: number): ConvGeom {
+  return {
+    H: 1,
+    W: 1,
+    C: k,
+    outH: 1,
+    outW: 1,
+    kh: 1,
+    kw: 1,
+    sh: 1,
+    sw: 1,
+    dh: 1,
+    dw: 1,
+    padT: 0,
+    padL: 0,
+    groups: 1,
+    cinG: k,
+    F: n,
+    fG: n,
+    act: 0,
+    alpha: 0,
+    hasBias: false,
+    hasRes: false,
+  };
+}
+
 /** Rows of the packed-A block and depth of a K block: 64x256 floats of A stay in L2, a 4x256 B panel in L1. */
 export const GEMM_MC = 64;
 export const GEMM_KC = 256;
 
-/** Floats of packed weights for a conv: per group, ceil(fG/4) panels of K x 4. */
-export function packedSize(g: ConvGeom): number {
-  return g.groups * ((g.fG + 3) >> 2) * g.kh * g.kw * g.cinG * 4;
+/** Floats of packed weights for a conv: per group, ceil(fG/nr) panels of K x nr. */
+export function packedSize(g: ConvGeom, nr: number): number {
+  return g.groups * Math.ceil(g.fG / nr) * g.kh * g.kw * g.cinG * nr;
 }
 
 /**
- * Packs a kernel [kh, kw, cinG, F] (row-major [K, F] per group's columns) into panels of 4 columns:
- * out[grp][panel][k][4], zero-padded past fG.
+ * Packs a kernel [kh, kw, cinG, F] (row-major [K, F] per group's columns) into panels of `nr` columns,
+ * out[grp][panel][k][nr], zero-padded past fG: 4 wide for the JS micro-kernel, 8 for the wasm one.
  */
-export function packWeights(kernel: Float32Array, g: ConvGeom, out: Float32Array, outOff: number): void {
+export function packWeights(kernel: Float32Array, g: ConvGeom, nr: number, out: Float32Array): void {
   const K = g.kh * g.kw * g.cinG;
-  const nP = (g.fG + 3) >> 2;
+  const nP = Math.ceil(g.fG / nr);
   for (let grp = 0; grp < g.groups; grp++) {
-    const base = outOff + grp * nP * K * 4;
     for (let p = 0; p < nP; p++) {
+      const base = (grp * nP + p) * K * nr;
       for (let k = 0; k < K; k++) {
-        for (let j = 0; j < 4; j++) {
-          const f = p * 4 + j;
-          out[base + p * K * 4 + k * 4 + j] = f < g.fG ? kernel[k * g.F + grp * g.fG + f]! : 0;
+        for (let j = 0; j < nr; j++) {
+          const f = p * nr + j;
+          out[base + k * nr + j] = f < g.fG ? kernel[k * g.F + grp * g.fG + f]! : 0;
         }
       }
     }

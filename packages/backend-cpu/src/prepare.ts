@@ -2,28 +2,33 @@ import { availableParallelism } from "node:os";
 import {
   type CoreKind,
   compositeKinds,
+  formatShape,
   type Graph,
   type GraphNode,
   type GraphNodeOf,
   type GraphWeight,
   graphWeights,
+  numel,
   type OpDef,
   type OpKind,
   ops,
   type Shape,
+  sameShape,
   type TensorData,
   type WeightMap,
   weightKey,
 } from "@fusegraph/dsl";
 import { ExecutionError } from "./errors.js";
 import { GEMM_KC, GEMM_MC } from "./gemm.js";
+import { fusedActivation } from "./kernels/activate.js";
+import { batchNormAffine } from "./kernels/batchNorm.js";
 import { conv2dWith, type FoldedBatchNorm } from "./kernels/conv2d.js";
 import { denseWith } from "./kernels/dense.js";
 import type { Compute, FusedActivation, Kernel, KernelArgs, Runtime } from "./kernels/types.js";
 import { kernels } from "./kernels.js";
 import { type PlanStep, planBuffers } from "./plan.js";
 import { WorkerPool } from "./pool.js";
-import { sharedFloats, sizeOf } from "./tensor.js";
+import { sharedFloats } from "./tensor.js";
 import { WasmContext } from "./wasm/context.js";
 import { wasmKernelsSupported } from "./wasm/module.js";
 
@@ -60,7 +65,6 @@ const compositeSet: ReadonlySet<string> = new Set(compositeKinds);
 const ALIAS_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(["dropout", "flatten"]);
 /** Kernels that apply a following activation to their own output. */
 const ACTIVATION_FUSERS: ReadonlySet<OpKind> = new Set<OpKind>(["conv2d", "add", "batchNorm", "dense"]);
-const FUSABLE_FNS: Readonly<Record<string, number>> = { relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 };
 
 function fail(): never {
   throw new TypeError("expanded node failed shape inference");
@@ -122,11 +126,10 @@ export function checkWeights(graph: Graph, weights: WeightMap): void {
     if (!(w.data instanceof Float32Array)) {
       throw new ExecutionError("weight_dtype", `weight "${key}" must be a Float32Array`);
     }
-    const same = w.shape.length === spec.shape.length && w.shape.every((d, i) => d === spec.shape[i]);
-    if (!same || w.data.length !== sizeOf(spec.shape)) {
+    if (!sameShape(w.shape, spec.shape) || w.data.length !== numel(spec.shape)) {
       throw new ExecutionError(
         "weight_shape",
-        `weight "${key}" has shape [${w.shape.join(",")}] (${w.data.length} values), expected [${spec.shape.join(",")}]`,
+        `weight "${key}" has shape ${formatShape(w.shape)} (${w.data.length} values), expected ${formatShape(spec.shape)}`,
       );
     }
   }
@@ -163,29 +166,8 @@ function sharedKeys(
 }
 
 function activationOf(node: GraphNode): FusedActivation | undefined {
-  if (node.kind !== "activation") return undefined;
-  const p = node.params;
-  const code = FUSABLE_FNS[p.fn];
-  return code === undefined ? undefined : { code, alpha: p.fn === "leakyRelu" ? p.alpha : 0 };
-}
-
-function foldBatchNorm(
-  bn: GraphNodeOf<"batchNorm">,
-  weight: (id: string, name: string) => Float32Array,
-): FoldedBatchNorm {
-  const p = bn.params;
-  const mean = weight(bn.id, "movingMean");
-  const variance = weight(bn.id, "movingVariance");
-  const gamma = p.scale ? weight(bn.id, "gamma") : undefined;
-  const beta = p.center ? weight(bn.id, "beta") : undefined;
-  const scale = new Float32Array(mean.length);
-  const shift = new Float32Array(mean.length);
-  for (let c = 0; c < mean.length; c++) {
-    const s = (gamma ? gamma[c]! : 1) / Math.sqrt(variance[c]! + p.epsilon);
-    scale[c] = s;
-    shift[c] = (beta ? beta[c]! : 0) - mean[c]! * s;
-  }
-  return { scale, shift };
+  if (node.kind !== "activation" || node.params.fn === "softmax") return undefined;
+  return fusedActivation(node.params);
 }
 
 interface Step extends PlanStep {
@@ -233,7 +215,7 @@ function buildSteps(
     if (node.kind === "conv2d") {
       const bn = sole(last.id);
       if (bn?.kind === "batchNorm") {
-        batchNorm = foldBatchNorm(bn, weight);
+        batchNorm = batchNormAffine(bn.params, (name) => weight(bn.id, name));
         last = bn;
       }
       const sum = sole(last.id);
@@ -283,10 +265,10 @@ export function prepare(graph: Graph, weights: WeightMap, options: PrepareOption
   const wasm = kernel === "wasm" ? new WasmContext(threads) : undefined;
   const steps = buildSteps(graph, lowered.nodes, lowered.weights, options.fuse ?? true, wasm);
   const sizes = new Map<string, number>();
-  for (const i of graph.inputs) sizes.set(i.id, sizeOf(i.shape));
-  for (const n of lowered.nodes) sizes.set(n.id, sizeOf(n.shape));
+  for (const i of graph.inputs) sizes.set(i.id, numel(i.shape));
+  for (const n of lowered.nodes) sizes.set(n.id, numel(n.shape));
   const plan = planBuffers(
-    graph.inputs.map((i) => ({ id: i.id, size: sizeOf(i.shape) })),
+    graph.inputs.map((i) => ({ id: i.id, size: numel(i.shape) })),
     steps,
     sizes,
     graph.outputs,
@@ -377,7 +359,7 @@ function checkInputs(graph: Graph, inputs: Readonly<Record<string, TensorData>>)
     if (!ok) {
       throw new ExecutionError(
         "input_shape",
-        `input "${id}" has shape [${t.shape.join(",")}], expected ${expected}`,
+        `input "${id}" has shape ${formatShape(t.shape)}, expected ${expected}`,
       );
     }
     if (batch !== undefined && t.shape[0] !== batch) {
@@ -387,10 +369,10 @@ function checkInputs(graph: Graph, inputs: Readonly<Record<string, TensorData>>)
       );
     }
     batch = t.shape[0]!;
-    if (t.data.length !== batch * sizeOf(shape)) {
+    if (t.data.length !== batch * numel(shape)) {
       throw new ExecutionError(
         "input_shape",
-        `input "${id}" holds ${t.data.length} values, its shape [${t.shape.join(",")}] needs ${batch * sizeOf(shape)}`,
+        `input "${id}" holds ${t.data.length} values, its shape ${formatShape(t.shape)} needs ${batch * numel(shape)}`,
       );
     }
   }

@@ -1,16 +1,10 @@
-import type { TensorData } from "@fusegraph/dsl";
+import { numel, type TensorData } from "@fusegraph/dsl";
 
 export type { TensorData } from "@fusegraph/dsl";
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** A tensor of the given shape filled with zeros (or with `data`, which must match in size). */
 export function tensor(shape: readonly number[], data?: ArrayLike<number>): TensorData {
-  const n = sizeOf(shape);
+  const n = numel(shape);
   const out = new Float32Array(n);
   if (data) {
     if (data.length !== n)

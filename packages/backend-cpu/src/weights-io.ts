@@ -1,8 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type Graph, graphWeights, type WeightMap } from "@fusegraph/dsl";
+import { type Graph, graphWeights, numel, type WeightMap } from "@fusegraph/dsl";
 import { ExecutionError } from "./errors.js";
-import { sizeOf } from "./tensor.js";
 
 /**
  * fusegraph's weights format: a directory holding `weights.json`, the manifest
@@ -84,7 +83,7 @@ function parseManifest(text: string, where: string): WeightsManifest {
       entry.shape.every((d) => Number.isInteger(d) && d >= 0) &&
       Number.isInteger(entry.offset) &&
       (entry.offset ?? -1) >= 0 &&
-      entry.byteLength === sizeOf(entry.shape) * 4;
+      entry.byteLength === numel(entry.shape) * 4;
     if (!ok) {
       throw new ExecutionError(
         "weights_format",

@@ -1,12 +1,12 @@
 import { prepare } from "@fusegraph/backend-cpu";
-import { type Graph, initWeights, loadGraph, type SpecDocumentInput, type TensorData } from "@fusegraph/dsl";
+import { type Graph, initWeights, loadGraph, type SpecDocumentInput } from "@fusegraph/dsl";
 import { opCases } from "@fusegraph/dsl/testing";
-import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { randomData, relError } from "./__fixtures__/graph.js";
+import { randomData, randomInputs, relError } from "./__fixtures__/graph.js";
 import { useBackend } from "./backend.js";
 import { compile } from "./compile.js";
+import { predict } from "./predict.js";
 import { modelWeights } from "./weights.js";
 
 beforeAll(async () => {
@@ -14,38 +14,7 @@ beforeAll(async () => {
 });
 
 /** Random inputs, batch 2, keyed by input id. */
-function inputsFor(graph: Graph, seed: number): Record<string, TensorData> {
-  return Object.fromEntries(
-    graph.inputs.map((i, k) => {
-      const shape = [2, ...i.shape];
-      return [
-        i.id,
-        {
-          shape,
-          data: randomData(
-            shape.reduce((a, b) => a * b, 1),
-            seed + k,
-          ),
-        },
-      ];
-    }),
-  );
-}
-
-function runTfjs(model: tf.LayersModel, graph: Graph, inputs: Record<string, TensorData>): TensorData[] {
-  const xs = graph.inputs.map((i) => {
-    const t = inputs[i.id];
-    if (!t) throw new Error(`no input ${i.id}`);
-    return tf.tensor(t.data, t.shape);
-  });
-  const ys = model.predict(xs.length === 1 ? (xs[0] as tf.Tensor) : xs);
-  const out = (Array.isArray(ys) ? ys : [ys]).map((y) => ({
-    shape: y.shape as number[],
-    data: y.dataSync() as Float32Array,
-  }));
-  tf.dispose([...xs, ...(Array.isArray(ys) ? ys : [ys])]);
-  return out;
-}
+const inputsFor = (graph: Graph, seed: number) => randomInputs(graph, seed, 2);
 
 describe("cross-backend conformance: cpu and tfjs agree within 1e-4 of the output scale", () => {
   for (const c of opCases) {
@@ -64,10 +33,10 @@ describe("cross-backend conformance: cpu and tfjs agree within 1e-4 of the outpu
       const cpu = prepare(graph, weights);
       try {
         const want = cpu.run(inputs);
-        const got = runTfjs(model, graph, inputs);
-        graph.outputs.forEach((id, k) => {
+        const got = predict(model, graph, inputs);
+        graph.outputs.forEach((id) => {
           const w = want[id];
-          const g = got[k];
+          const g = got[id];
           expect(g?.shape).toEqual(w?.shape);
           const err = relError(g?.data ?? [], w?.data ?? []);
           expect(err, `${c.name}: output "${id}"`).toBeLessThan(c.tolerance ?? 1e-4);
@@ -89,11 +58,11 @@ function disagreement(spec: SpecDocumentInput, seed: number): number {
   const graph = loadGraph(spec);
   const weights = initWeights(graph, { seed });
   const inputs = inputsFor(graph, seed);
-  const got = runTfjs(compile(graph, { weights }), graph, inputs);
+  const got = predict(compile(graph, { weights }), graph, inputs);
   const cpu = prepare(graph, weights);
   try {
     const want = cpu.run(inputs);
-    return Math.max(...graph.outputs.map((id, k) => relError(got[k]?.data ?? [], want[id]?.data ?? [])));
+    return Math.max(...graph.outputs.map((id) => relError(got[id]?.data ?? [], want[id]?.data ?? [])));
   } finally {
     cpu.dispose();
   }

@@ -12,11 +12,12 @@ import {
 } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomData, relError } from "./__fixtures__/graph.js";
+import { randomInputs, relError } from "./__fixtures__/graph.js";
 import { useBackend } from "./backend.js";
 import { compile } from "./compile.js";
 import { CompileError } from "./errors.js";
 import { loadModel, saveModel } from "./io.js";
+import { predict } from "./predict.js";
 import { modelWeights, setModelWeights } from "./weights.js";
 
 const work = mkdtempSync(join(tmpdir(), "fusegraph-tfjs-share-"));
@@ -34,28 +35,10 @@ function graphOf(
   return loadGraph({ fusegraph: 1, name: "shared", inputs, nodes, outputs });
 }
 
-function inputsFor(graph: Graph, seed: number): Record<string, TensorData> {
-  const out: Record<string, TensorData> = {};
-  graph.inputs.forEach((i, k) => {
-    out[i.id] = {
-      shape: [1, ...i.shape],
-      data: randomData(
-        i.shape.reduce((a, b) => a * b, 1),
-        seed + k,
-      ),
-    };
-  });
-  return out;
-}
-
 /** The model's outputs on the given inputs, in the graph's output order. */
-function predict(model: tf.LayersModel, graph: Graph, inputs: Record<string, TensorData>): Float32Array[] {
-  const xs = graph.inputs.map((i) => tf.tensor(inputs[i.id]!.data, inputs[i.id]!.shape));
-  const y = model.predict(xs.length === 1 ? xs[0]! : xs);
-  const ys = Array.isArray(y) ? y : [y];
-  const out = ys.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose([...xs, ...ys]);
-  return out;
+function run(model: tf.LayersModel, graph: Graph, inputs: Record<string, TensorData>): Float32Array[] {
+  const out = predict(model, graph, inputs);
+  return graph.outputs.map((o) => out[o]!.data);
 }
 
 function cpuRun(graph: Graph, weights: WeightMap, inputs: Record<string, TensorData>): Float32Array[] {
@@ -98,7 +81,7 @@ describe("shareWeights on the tfjs backend", () => {
       b: { shape: [1, 3], data: Float32Array.of(-1, 0, 2) },
     };
     // a·K + bias = [1+3+0.5, 2+2-0.5]; b·K + bias = [-1+2+0.5, -2+0-0.5]
-    expect(Array.from(predict(model, dense, inputs)[0]!)).toEqual([4.5, 3.5, 1.5, -2.5]);
+    expect(Array.from(run(model, dense, inputs)[0]!)).toEqual([4.5, 3.5, 1.5, -2.5]);
     expect(Array.from(cpuRun(dense, handWeights, inputs)[0]!)).toEqual([4.5, 3.5, 1.5, -2.5]);
     model.dispose();
   });
@@ -116,8 +99,8 @@ describe("shareWeights on the tfjs backend", () => {
     expect(graph.nodes[0]!.id).toBe("d2");
     const model = compile(graph, { weights: handWeights });
     expect(model.weights).toHaveLength(2);
-    const inputs = inputsFor(graph, 5);
-    expect(relError(predict(model, graph, inputs)[0]!, cpuRun(graph, handWeights, inputs)[0]!)).toBeLessThan(
+    const inputs = randomInputs(graph, 5);
+    expect(relError(run(model, graph, inputs)[0]!, cpuRun(graph, handWeights, inputs)[0]!)).toBeLessThan(
       1e-6,
     );
     model.dispose();
@@ -165,8 +148,8 @@ describe("shareWeights on the tfjs backend", () => {
     // c2's padding is its own layer (its pads differ from c1's input); its conv is c1's.
     expect(model.layers.map((l) => l.name)).toEqual(expect.arrayContaining(["c1", "l1", "f1__proj0"]));
     expect(model.layers.map((l) => l.name)).not.toEqual(expect.arrayContaining(["c2"]));
-    const inputs = inputsFor(graph, 2);
-    const got = predict(model, graph, inputs)[0]!;
+    const inputs = randomInputs(graph, 2);
+    const got = run(model, graph, inputs)[0]!;
     const want = cpuRun(graph, weights, inputs)[0]!;
     // Sharing nodes compiled with weights of their own (zeros) would not match cpu, which reads the target's.
     expect(relError(got, want)).toBeLessThan(1e-5);
@@ -179,10 +162,8 @@ describe("shareWeights on the tfjs backend", () => {
     await saveModel(model, dir);
     const loaded = await loadModel(dir);
     expect(loaded.weights).toHaveLength(2);
-    const inputs = inputsFor(dense, 8);
-    expect(Array.from(predict(loaded, dense, inputs)[0]!)).toEqual(
-      Array.from(predict(model, dense, inputs)[0]!),
-    );
+    const inputs = randomInputs(dense, 8);
+    expect(Array.from(run(loaded, dense, inputs)[0]!)).toEqual(Array.from(run(model, dense, inputs)[0]!));
     model.dispose();
     loaded.dispose();
   });

@@ -3,9 +3,10 @@ import { initWeights, loadGraph } from "@fusegraph/dsl";
 import { opCases } from "@fusegraph/dsl/testing";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { randomData, relError } from "./__fixtures__/graph.js";
+import { randomInputs, relError } from "./__fixtures__/graph.js";
 import { currentBackend, useBackend } from "./backend.js";
 import { compile } from "./compile.js";
+import { predict } from "./predict.js";
 
 // The one test file on the wasm backend (the default runtime); the rest use cpu for speed.
 const warn = vi.spyOn(console, "warn");
@@ -40,29 +41,13 @@ describe("wasm backend", () => {
       const graph = loadGraph(c.spec);
       const weights = initWeights(graph, { seed: 2 });
       const model = compile(graph, { weights });
-      const inputs = Object.fromEntries(
-        graph.inputs.map((i, k) => {
-          const shape = [1, ...i.shape];
-          return [
-            i.id,
-            {
-              shape,
-              data: randomData(
-                shape.reduce((a, b) => a * b, 1),
-                30 + k,
-              ),
-            },
-          ];
-        }),
-      );
-      const xs = graph.inputs.map((i) => tf.tensor(inputs[i.id]?.data ?? [], inputs[i.id]?.shape ?? []));
-      const ys = model.predict(xs.length === 1 ? (xs[0] as tf.Tensor) : xs);
-      const got = (Array.isArray(ys) ? ys : [ys]).map((y) => y.dataSync());
+      const inputs = randomInputs(graph, 30);
+      const got = predict(model, graph, inputs);
       const cpu = prepare(graph, weights);
       try {
         const want = cpu.run(inputs);
-        graph.outputs.forEach((id, k) => {
-          expect(relError(got[k] ?? [], want[id]?.data ?? [])).toBeLessThan(1e-4);
+        graph.outputs.forEach((id) => {
+          expect(relError(got[id]?.data ?? [], want[id]?.data ?? [])).toBeLessThan(1e-4);
         });
       } finally {
         cpu.dispose();

@@ -1,6 +1,7 @@
 import type { Graph, SpecIssue } from "@fusegraph/dsl";
 import { writeIssues } from "./commands/check.js";
 import type { CommandContext } from "./context.js";
+import { writeJson } from "./output.js";
 import { issueJson, validateSource } from "./spec-analysis.js";
 import { readSpecInput } from "./spec-input.js";
 
@@ -39,9 +40,7 @@ export function reportIssues(
   summary: string,
 ): void {
   if (json) {
-    ctx.io.stdout.write(
-      `${JSON.stringify({ ok: false, file: label, issues: issues.map(issueJson) }, null, 2)}\n`,
-    );
+    writeJson(ctx.io, { ok: false, file: label, issues: issues.map(issueJson) });
     return;
   }
   writeIssues(issues, label, ctx, "stderr");

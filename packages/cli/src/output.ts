@@ -124,6 +124,11 @@ export function renderTable(
   return `${out.join("\n")}\n`;
 }
 
+/** A `--json` report on stdout: pretty-printed, one trailing newline. */
+export function writeJson(io: Pick<CliIO, "stdout">, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 /**
  * Progress of a long job. In a terminal one status line on stderr is rewritten in place and cleared at
  * the end; elsewhere (pipes, CI) each finished step is logged as its own line on stdout, so logs keep it.

@@ -15,7 +15,23 @@ import { registerSchema } from "./commands/schema.js";
 import { registerVerify } from "./commands/verify.js";
 import type { CommandContext } from "./context.js";
 import { ExitCode, UsageError } from "./errors.js";
-import { type CliIO, makeStyle } from "./output.js";
+import { type CliIO, makeStyle, writeJson } from "./output.js";
+
+/** Every subcommand, in the order `--help` lists them. */
+const COMMANDS = [
+  registerCheck,
+  registerInspect,
+  registerList,
+  registerGraph,
+  registerCompare,
+  registerCompile,
+  registerRun,
+  registerVerify,
+  registerEquivalence,
+  registerSchema,
+  registerDocs,
+  registerMain,
+];
 
 function version(): string {
   try {
@@ -97,18 +113,7 @@ export function createProgram(io: CliIO, setExitCode: (code: ExitCode) => void):
     };
   };
   // Subcommands inherit exitOverride and configureOutput because they are created after them.
-  registerCheck(program, ctx, setExitCode);
-  registerInspect(program, ctx, setExitCode);
-  registerList(program, ctx, setExitCode);
-  registerGraph(program, ctx, setExitCode);
-  registerCompare(program, ctx, setExitCode);
-  registerCompile(program, ctx, setExitCode);
-  registerRun(program, ctx, setExitCode);
-  registerVerify(program, ctx, setExitCode);
-  registerEquivalence(program, ctx, setExitCode);
-  registerSchema(program, ctx, setExitCode);
-  registerDocs(program, ctx, setExitCode);
-  registerMain(program, ctx, setExitCode);
+  for (const register of COMMANDS) register(program, ctx, setExitCode);
   return program;
 }
 
@@ -178,10 +183,6 @@ const COMMANDER_NOT_ERRORS: ReadonlySet<string> = new Set([
   "commander.helpDisplayed",
   "commander.version",
 ]);
-
-function writeJson(io: CliIO, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 /**
  * The backends' typed errors (matched by name, so this module need not load the backends): a graph

@@ -1,51 +1,30 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  CLI_BIN,
+  ensureBuilt,
   MISMATCHED_ADD,
   mergeThenConvSpec,
+  REPO_ROOT,
   SMALL_ADD_NET,
+  type Spawned,
   STACK_FRAME,
   STRIDED_DILATED_CONV,
+  spawnPlain,
 } from "./helpers.js";
 
 // These tests run the built CLI as a user would: `node packages/cli/dist/main.js ...`.
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const bin = resolve(root, "packages/cli/dist/main.js");
-const samples = resolve(root, "packages/cli/samples");
+const samples = resolve(REPO_ROOT, "packages/cli/samples");
 let tmp = "";
 
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], input?: string): Spawned {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: tmp,
-    input: input ?? "",
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", FUSEGRAPH_DEBUG: "" },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return spawnPlain(process.execPath, [CLI_BIN, ...args], tmp, input ?? "");
 }
 
 beforeAll(() => {
-  if (!existsSync(bin)) {
-    // CI builds before testing; locally build once (turbo) so the spawned CLI exists.
-    const b = spawnSync("npm", ["run", "build"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
-      timeout: 300_000,
-    });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  ensureBuilt();
   tmp = mkdtempSync(join(tmpdir(), "fusegraph-cli-"));
   writeFileSync(join(tmp, "bad.yaml"), MISMATCHED_ADD);
   writeFileSync(join(tmp, "add.yaml"), mergeThenConvSpec("add"));

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,9 +12,8 @@ import {
 import { renderGraph } from "../src/render/index.js";
 import { validateSource } from "../src/spec-analysis.js";
 import { readSpecInput } from "../src/spec-input.js";
-import { run, STACK_FRAME } from "./helpers.js";
+import { REPO_ROOT, run, STACK_FRAME } from "./helpers.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
 let report = "";
 let tmp = "";
 
@@ -43,7 +41,7 @@ function row(markdown: string, first: string): string[] {
 
 describe("docs/add-vs-concat.md", () => {
   it("is what the generator produces", () => {
-    const committed = readFileSync(resolve(root, MERGE_REPORT_PATH), "utf8");
+    const committed = readFileSync(resolve(REPO_ROOT, MERGE_REPORT_PATH), "utf8");
     // NOTE: one assertion on the whole page would print a long diff; say what to run first.
     if (committed !== report) {
       expect.fail(
@@ -187,11 +185,11 @@ describe("fusegraph docs", () => {
 
 describe("docs/images/tiny-fpn.svg", () => {
   it("is the renderer's drawing of sample:tiny-fpn", async () => {
-    const source = await readSpecInput("sample:tiny-fpn", { cwd: root, readStdin: async () => "" });
+    const source = await readSpecInput("sample:tiny-fpn", { cwd: REPO_ROOT, readStdin: async () => "" });
     const checked = validateSource(source);
     if (!checked.ok) throw new Error("sample:tiny-fpn is invalid");
     const svg = await renderGraph(checked.graph, { format: "svg", expand: false });
-    const committed = readFileSync(resolve(root, "docs/images/tiny-fpn.svg"), "utf8");
+    const committed = readFileSync(resolve(REPO_ROOT, "docs/images/tiny-fpn.svg"), "utf8");
     const expected = svg.endsWith("\n") ? svg : `${svg}\n`;
     if (committed !== expected) {
       expect.fail(

@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ExitCode } from "../src/errors.js";
 import type { CliIO } from "../src/output.js";
 import { runCli } from "../src/program.js";
@@ -51,6 +55,41 @@ export async function run(argv: readonly string[], options: FakeIOOptions = {}):
   const f = fakeIO(options);
   const code = await runCli(argv, f.io);
   return { code, stdout: f.stdout(), stderr: f.stderr() };
+}
+
+/** The repository root, and the built CLI that the spawning tests run as a user would. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const CLI_BIN = resolve(REPO_ROOT, "packages/cli/dist/main.js");
+
+/** What a spawned process printed, and its exit status (null when it was killed). */
+export interface Spawned {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program in `cwd` with colour and debug traces off, as a user's shell would. */
+export function spawnPlain(command: string, args: readonly string[], cwd: string, input?: string): Spawned {
+  const r = spawnSync(command, args, {
+    cwd,
+    input,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", FUSEGRAPH_DEBUG: "" },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** CI builds before testing; locally build once (turbo) so the spawned CLI exists. */
+export function ensureBuilt(): void {
+  if (existsSync(CLI_BIN)) return;
+  const b = spawnSync("npm", ["run", "build"], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+    timeout: 300_000,
+  });
+  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
 }
 
 /** A stack frame line as Node prints it; never allowed in user-facing stderr. */

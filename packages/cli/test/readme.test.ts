@@ -1,18 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProgram } from "../src/program.js";
-import { fakeIO, STACK_FRAME } from "./helpers.js";
+import { CLI_BIN, ensureBuilt, fakeIO, REPO_ROOT, type Spawned, STACK_FRAME, spawnPlain } from "./helpers.js";
 
 // The README's commands, run in order as a user would, against the built CLI, in a scratch directory
 // that holds the files the README asks the user to save (`<!-- file: name -->` before a fenced block).
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const bin = resolve(root, "packages/cli/dist/main.js");
-const readme = readFileSync(resolve(root, "README.md"), "utf8");
+const readme = readFileSync(resolve(REPO_ROOT, "README.md"), "utf8");
 let tmp = "";
 
 interface ReadmeCommand {
@@ -68,27 +65,12 @@ function readmeFiles(markdown: string): Map<string, string> {
 const commands = readmeCommands(section(readme, "Commands"));
 const files = readmeFiles(readme);
 
-function shell(command: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("sh", ["-c", command], {
-    cwd: tmp,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", FUSEGRAPH_DEBUG: "" },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function shell(command: string): Spawned {
+  return spawnPlain("sh", ["-c", command], tmp);
 }
 
 beforeAll(() => {
-  if (!existsSync(bin)) {
-    // CI builds before testing; locally build once so the spawned CLI exists.
-    const b = spawnSync("npm", ["run", "build"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
-      timeout: 300_000,
-    });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
+  ensureBuilt();
   tmp = mkdtempSync(join(tmpdir(), "fusegraph-readme-"));
   for (const [name, text] of files) {
     mkdirSync(dirname(join(tmp, name)), { recursive: true });
@@ -144,7 +126,7 @@ describe("README commands, in order, against the built CLI", () => {
       continue;
     }
     it(`$ ${c.text}${c.exit !== 0 ? `  (exits ${c.exit})` : ""}`, () => {
-      const line = c.text.replace(/^(npx )?fusegraph\b/, `"${process.execPath}" "${bin}"`);
+      const line = c.text.replace(/^(npx )?fusegraph\b/, `"${process.execPath}" "${CLI_BIN}"`);
       const r = shell(line);
       const detail = `$ ${c.text}\nexit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
       expect(r.code, detail).toBe(c.exit);
@@ -177,7 +159,7 @@ describe("the README's TypeScript builder example", () => {
     expect(source).toBeDefined();
     const expected = /console\.log\(.*\);\s*\/\/ (.+)$/m.exec(source ?? "")?.[1];
     expect(expected).toBeDefined();
-    const dsl = pathToFileURL(resolve(root, "packages/dsl/dist/index.js")).href;
+    const dsl = pathToFileURL(resolve(REPO_ROOT, "packages/dsl/dist/index.js")).href;
     const js = ts.transpileModule((source ?? "").replace('"@fusegraph/dsl"', JSON.stringify(dsl)), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     }).outputText;

@@ -1,13 +1,9 @@
-import type { TensorData } from "@fusegraph/dsl";
+import { numel, type TensorData } from "@fusegraph/dsl";
 
 /**
  * Layout changes between ONNX tensors (NCHW, [seq, batch, features]) and fusegraph's channels-last,
  * batch-first tensors. Pure data movement: a permutation or a reshape, never arithmetic.
  */
-
-function product(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
 
 /** `out.shape[i] = t.shape[perm[i]]`, elements moved accordingly (numpy's transpose). */
 export function permute(t: TensorData, perm: readonly number[]): TensorData {
@@ -37,7 +33,7 @@ export function permute(t: TensorData, perm: readonly number[]): TensorData {
 
 /** Same elements, new dims; the element count must not change. */
 export function reshape(t: TensorData, shape: readonly number[]): TensorData {
-  if (product(shape) !== t.data.length) {
+  if (numel(shape) !== t.data.length) {
     throw new RangeError(`cannot reshape [${t.shape.join(",")}] to [${shape.join(",")}]`);
   }
   return { shape: [...shape], data: t.data };

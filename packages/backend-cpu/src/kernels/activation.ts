@@ -1,7 +1,5 @@
-import { activateRange } from "./activate.js";
+import { activateRange, fusedActivation } from "./activate.js";
 import type { Compute, KernelArgs } from "./types.js";
-
-const CODES = { relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 } as const;
 
 /** Numerically stable softmax over one axis: subtract the max, exponentiate, normalise. */
 function softmax(x: Float32Array, y: Float32Array, outer: number, len: number, inner: number): void {
@@ -38,7 +36,7 @@ export function activation({ node, inputShapes }: KernelArgs<"activation">): Com
       },
     };
   }
-  const act = { code: CODES[p.fn], alpha: p.fn === "leakyRelu" ? p.alpha : 0 };
+  const act = fusedActivation(p);
   return {
     run([x], y) {
       y.set(x!);

@@ -1,5 +1,4 @@
-import { poolGeom } from "./maxPool.js";
-import { pool2d } from "./pool2d.js";
+import { pool2d, poolGeom } from "./pool2d.js";
 import type { Compute, KernelArgs } from "./types.js";
 
 export function avgPool({ node, inputShapes }: KernelArgs<"avgPool">): Compute {

@@ -1,20 +1,28 @@
+import type { BatchNormParams } from "@fusegraph/dsl";
 import { LINEAR } from "./activate.js";
+import type { FoldedBatchNorm } from "./conv2d.js";
 import type { Compute, KernelArgs } from "./types.js";
 
-/** Inference batchNorm over the last axis with the moving statistics, plus an optional fused activation. */
-export function batchNorm({ node, weight, activation = LINEAR }: KernelArgs<"batchNorm">): Compute {
-  const p = node.params;
+/** Inference batchNorm as a per-channel affine map x * scale + shift, from the moving statistics. */
+export function batchNormAffine(p: BatchNormParams, weight: (name: string) => Float32Array): FoldedBatchNorm {
   const mean = weight("movingMean");
   const variance = weight("movingVariance");
   const gamma = p.scale ? weight("gamma") : undefined;
   const beta = p.center ? weight("beta") : undefined;
-  const c = mean.length;
-  const scale = new Float32Array(c);
-  const shift = new Float32Array(c);
-  for (let i = 0; i < c; i++) {
-    scale[i] = (gamma ? gamma[i]! : 1) / Math.sqrt(variance[i]! + p.epsilon);
-    shift[i] = (beta ? beta[i]! : 0) - mean[i]! * scale[i]!;
+  const scale = new Float32Array(mean.length);
+  const shift = new Float32Array(mean.length);
+  for (let c = 0; c < mean.length; c++) {
+    const s = (gamma ? gamma[c]! : 1) / Math.sqrt(variance[c]! + p.epsilon);
+    scale[c] = s;
+    shift[c] = (beta ? beta[c]! : 0) - mean[c]! * s;
   }
+  return { scale, shift };
+}
+
+/** Inference batchNorm over the last axis with the moving statistics, plus an optional fused activation. */
+export function batchNorm({ node, weight, activation = LINEAR }: KernelArgs<"batchNorm">): Compute {
+  const { scale, shift } = batchNormAffine(node.params, weight);
+  const c = scale.length;
   const { code, alpha } = activation;
   return {
     run([x], y) {

@@ -50,8 +50,8 @@ export function gemmConv(
     alpha: activation.alpha,
   };
   if (wasm) return wasmConv(geom, k, b, wasm);
-  const w = sharedFloats(packedSize(g));
-  packWeights(k, g, w, 0);
+  const w = sharedFloats(packedSize(g, 4));
+  packWeights(k, g, 4, w);
   const macsPerRow = g.kh * g.kw * g.cinG * g.F;
   return {
     run(inputs: readonly Float32Array[], y: Float32Array, batch: number, rt: Runtime) {

@@ -1,4 +1,6 @@
 import { toPair, transposeWindow2d } from "@fusegraph/dsl";
+import { matmulGeom } from "../gemm.js";
+import { sharedFloats } from "../tensor.js";
 import { LINEAR } from "./activate.js";
 import { gemmConv } from "./conv2d.js";
 import type { Compute, KernelArgs } from "./types.js";
@@ -23,40 +25,12 @@ export function conv2dTranspose({ node, inputShapes, weight }: KernelArgs<"conv2
     for (let f = 0; f < F; f++)
       for (let c = 0; c < C; c++) kt[c * cols + t * F + f] = k[(t * F + f) * C + c]!;
   const bias = p.useBias ? weight("bias") : undefined;
-  const gemm = gemmConv(
-    {
-      H: 1,
-      W: 1,
-      C,
-      outH: 1,
-      outW: 1,
-      kh: 1,
-      kw: 1,
-      sh: 1,
-      sw: 1,
-      dh: 1,
-      dw: 1,
-      padT: 0,
-      padL: 0,
-      groups: 1,
-      cinG: C,
-      F: cols,
-      fG: cols,
-      act: 0,
-      alpha: 0,
-      hasBias: false,
-      hasRes: false,
-    },
-    kt,
-    undefined,
-    {},
-    LINEAR,
-  );
-  let scratch = new Float32Array(new SharedArrayBuffer(4));
+  const gemm = gemmConv(matmulGeom(C, cols), kt, undefined, {}, LINEAR);
+  let scratch = sharedFloats(1);
   return {
     run([x], y, batch, rt) {
       const m = batch * H * W;
-      if (scratch.length < m * cols) scratch = new Float32Array(new SharedArrayBuffer(m * cols * 4));
+      if (scratch.length < m * cols) scratch = sharedFloats(m * cols);
       const part = scratch.subarray(0, m * cols);
       gemm.run([x!], part, m, rt);
       for (let b = 0; b < batch; b++) {

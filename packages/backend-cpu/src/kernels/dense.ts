@@ -1,3 +1,5 @@
+import { numel } from "@fusegraph/dsl";
+import { matmulGeom } from "../gemm.js";
 import type { WasmContext } from "../wasm/context.js";
 import { LINEAR } from "./activate.js";
 import { gemmConv } from "./conv2d.js";
@@ -16,32 +18,9 @@ export function denseWith(
   const shape = inputShapes[0] ?? [];
   const f = shape[shape.length - 1] ?? 0;
   const units = node.params.units;
-  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  const g = {
-    H: 1,
-    W: 1,
-    C: f,
-    outH: 1,
-    outW: 1,
-    kh: 1,
-    kw: 1,
-    sh: 1,
-    sw: 1,
-    dh: 1,
-    dw: 1,
-    padT: 0,
-    padL: 0,
-    groups: 1,
-    cinG: f,
-    F: units,
-    fG: units,
-    act: 0,
-    alpha: 0,
-    hasBias: false,
-    hasRes: false,
-  };
+  const rows = numel(shape.slice(0, -1));
   const conv = gemmConv(
-    g,
+    matmulGeom(f, units),
     weight("kernel"),
     node.params.useBias ? weight("bias") : undefined,
     {},

@@ -1,4 +1,4 @@
-import type { Pads } from "@fusegraph/dsl";
+import { type Pads, type PoolParams, poolStrides, poolWindow, toPair } from "@fusegraph/dsl";
 
 export interface PoolGeom {
   H: number;
@@ -13,6 +13,16 @@ export interface PoolGeom {
   dh: number;
   dw: number;
   pads: Pads;
+}
+
+/** Geometry of a maxPool or avgPool over an [H,W,C] input, by the dsl's pool window rule. */
+export function poolGeom(shape: readonly number[], p: PoolParams): PoolGeom {
+  const [H = 0, W = 0, C = 0] = shape;
+  const { outH, outW, pads } = poolWindow(shape, p);
+  const [kh, kw] = toPair(p.poolSize);
+  const [sh, sw] = toPair(poolStrides(p));
+  const [dh, dw] = toPair(p.dilation);
+  return { H, W, C, outH, outW, kh, kw, sh, sw, dh, dw, pads };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ConvGeom } from "../gemm.js";
+import { type ConvGeom, packedSize, packWeights } from "../gemm.js";
 import type { Compute } from "../kernels/types.js";
 import type { WasmContext } from "./context.js";
 
@@ -10,36 +10,15 @@ const PARALLEL_MACS = 1 << 21;
  */
 const ROW_SPLIT_MIN = 256;
 
-/** Floats of packed weights for the wasm kernels: per group, ceil(fG/8) panels of K x 8. */
-export function packedSize8(g: ConvGeom): number {
-  return g.groups * ((g.fG + 7) >> 3) * g.kh * g.kw * g.cinG * 8;
-}
-
-/** Packs a kernel [kh, kw, cinG, F] into 8-column panels out[grp][panel][k][8], zero-padded past fG. */
-export function packWeights8(kernel: Float32Array, g: ConvGeom, out: Float32Array): void {
-  const K = g.kh * g.kw * g.cinG;
-  const nP = (g.fG + 7) >> 3;
-  for (let grp = 0; grp < g.groups; grp++) {
-    for (let p = 0; p < nP; p++) {
-      const base = (grp * nP + p) * K * 8;
-      for (let k = 0; k < K; k++) {
-        for (let j = 0; j < 8; j++) {
-          const f = p * 8 + j;
-          out[base + k * 8 + j] = f < g.fG ? kernel[k * g.F + grp * g.fG + f]! : 0;
-        }
-      }
-    }
-  }
-}
-
 /**
  * A conv on the WebAssembly SIMD kernels: weights (already folded) packed once into the context's memory;
  * each run copies the input (and residual) in, computes, and copies the output out.
  */
 export function wasmConv(g: ConvGeom, kernel: Float32Array, bias: Float32Array, ctx: WasmContext): Compute {
   const { heap } = ctx;
-  const wPtr = heap.alloc(packedSize8(g));
-  packWeights8(kernel, g, heap.floats(wPtr, packedSize8(g)));
+  const wFloats = packedSize(g, 8);
+  const wPtr = heap.alloc(wFloats);
+  packWeights(kernel, g, 8, heap.floats(wPtr, wFloats));
   const bPtr = heap.alloc(g.F);
   heap.floats(bPtr, g.F).set(bias);
   const macsPerRow = g.kh * g.kw * g.cinG * g.F;

@@ -1,5 +1,15 @@
-import { type Graph, type GraphNode, type OpDef, type OpKind, ops, type Shape } from "@fusegraph/dsl";
-import * as tf from "@tensorflow/tfjs";
+import {
+  type Graph,
+  type GraphNode,
+  numel,
+  type OpDef,
+  type OpKind,
+  ops,
+  type Shape,
+  type TensorData,
+} from "@fusegraph/dsl";
+import type * as tf from "@tensorflow/tfjs";
+import { predict } from "../predict.js";
 
 export interface NodeSketch {
   id: string;
@@ -51,21 +61,25 @@ export function randomData(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** Deterministic random inputs keyed by input id: `batch` examples each, input k seeded `seed + k`. */
+export function randomInputs(graph: Graph, seed: number, batch = 1): Record<string, TensorData> {
+  return Object.fromEntries(
+    graph.inputs.map((i, k) => {
+      const shape = [batch, ...i.shape];
+      return [i.id, { shape, data: randomData(numel(shape), seed + k) }];
+    }),
+  );
+}
+
 /** Runs a model on a batch of one example per input and returns its first output's values. */
 export function predictOne(
   model: tf.LayersModel,
   graph: Graph,
   seed = 1,
 ): { shape: number[]; data: Float32Array } {
-  const xs = graph.inputs.map((i, k) => {
-    const n = i.shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(randomData(n, seed + k), [1, ...i.shape]);
-  });
-  const y = model.predict(xs.length === 1 ? (xs[0] as tf.Tensor) : xs);
-  const out = Array.isArray(y) ? (y[0] as tf.Tensor) : y;
-  const res = { shape: out.shape.slice(1), data: out.dataSync() as Float32Array };
-  tf.dispose([...xs, y]);
-  return res;
+  const y = predict(model, graph, randomInputs(graph, seed))[graph.outputs[0] ?? ""];
+  if (!y) throw new Error("fixture: the graph has no output");
+  return { shape: y.shape.slice(1), data: y.data };
 }
 
 /** max |a - b| relative to b's scale (at least 1): the conformance measure of the issue. */

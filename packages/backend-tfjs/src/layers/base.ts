@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 
 /** Constructor args of a tfjs layer (name, trainable, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -28,4 +28,21 @@ export function firstShape(shape: tf.Shape | tf.Shape[]): TfShape {
 export function read(v: tf.LayerVariable | undefined): tf.Tensor {
   if (!v) throw new Error("layer weights are read before the layer is built");
   return v.read();
+}
+
+/**
+ * A custom layer whose own config is `cfg`: getConfig adds it to tfjs's, and tf.serialization's
+ * default fromConfig passes both back to the constructor, so a saved model re-creates the layer.
+ */
+export abstract class ConfiguredLayer<C extends object> extends tf.layers.Layer {
+  readonly cfg: C;
+
+  constructor(args: LayerArgs, cfg: C) {
+    super(args);
+    this.cfg = cfg;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...(this.cfg as tf.serialization.ConfigDict) };
+  }
 }

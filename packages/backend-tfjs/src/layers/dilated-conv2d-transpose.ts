@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { firstShape, type LayerArgs, read, single, type TfShape } from "./base.js";
+import { ConfiguredLayer, firstShape, type LayerArgs, read, single, type TfShape } from "./base.js";
 
 export interface DilatedConv2dTransposeConfig {
   filters: number;
@@ -28,16 +28,14 @@ function dilate(kernel: tf.Tensor4D, axis: 0 | 1, d: number): tf.Tensor4D {
  * [kh, kw, filters, C] is dilated with zeros and applied `valid`. Output length per axis, like
  * tfjs's `valid`: size*stride + max(effectiveK - stride, 0).
  */
-export class DilatedConv2dTranspose extends tf.layers.Layer {
+export class DilatedConv2dTranspose extends ConfiguredLayer<DilatedConv2dTransposeConfig> {
   static className = "FusegraphDilatedConv2DTranspose";
-  readonly cfg: DilatedConv2dTransposeConfig;
   private kernel: tf.LayerVariable | undefined;
   private bias: tf.LayerVariable | undefined;
 
   constructor(args: LayerArgs & DilatedConv2dTransposeConfig) {
-    super(args);
     const { filters, kernelSize, strides, dilation, useBias } = args;
-    this.cfg = { filters, kernelSize, strides, dilation, useBias };
+    super(args, { filters, kernelSize, strides, dilation, useBias });
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -78,10 +76,6 @@ export class DilatedConv2dTranspose extends tf.layers.Layer {
       const y = tf.conv2dTranspose(x, k, out, this.cfg.strides, "valid");
       return this.bias ? tf.add(y, read(this.bias)) : y;
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.cfg };
   }
 }
 tf.serialization.registerClass(DilatedConv2dTranspose);

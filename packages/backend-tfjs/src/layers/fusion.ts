@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { firstShape, type LayerArgs, many, read, single, type TfShape } from "./base.js";
+import { ConfiguredLayer, firstShape, type LayerArgs, many, read, single, type TfShape } from "./base.js";
 
 export type Normalize = "none" | "softmax" | "relu";
 
@@ -31,16 +31,14 @@ export interface WeightedAddConfig {
  * weightedAdd as one layer: sum_i w'_i x_i (+ b) with learnable `weights` [n] and optional `bias` [1]
  * (the names and order of docs/ops.md).
  */
-export class WeightedAdd extends tf.layers.Layer {
+export class WeightedAdd extends ConfiguredLayer<WeightedAddConfig> {
   static className = "FusegraphWeightedAdd";
-  readonly cfg: WeightedAddConfig;
   private w: tf.LayerVariable | undefined;
   private b: tf.LayerVariable | undefined;
 
   constructor(args: LayerArgs & WeightedAddConfig) {
-    super(args);
     const { count, normalize, epsilon, useBias } = args;
-    this.cfg = { count, normalize, epsilon, useBias };
+    super(args, { count, normalize, epsilon, useBias });
   }
 
   override build(): void {
@@ -68,10 +66,6 @@ export class WeightedAdd extends tf.layers.Layer {
       return y;
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.cfg };
-  }
 }
 tf.serialization.registerClass(WeightedAdd);
 
@@ -82,15 +76,13 @@ export interface FusionWeightsConfig {
 }
 
 /** fusionWeights: learnable `weights` [n], normalised, repeated over the anchor input's batch -> [batch, n]. */
-export class FusionWeights extends tf.layers.Layer {
+export class FusionWeights extends ConfiguredLayer<FusionWeightsConfig> {
   static className = "FusegraphFusionWeights";
-  readonly cfg: FusionWeightsConfig;
   private w: tf.LayerVariable | undefined;
 
   constructor(args: LayerArgs & FusionWeightsConfig) {
-    super(args);
     const { count, normalize, epsilon } = args;
-    this.cfg = { count, normalize, epsilon };
+    super(args, { count, normalize, epsilon });
   }
 
   override build(): void {
@@ -110,21 +102,15 @@ export class FusionWeights extends tf.layers.Layer {
       return tf.tile(tf.expandDims(w, 0), [batch, 1]);
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.cfg };
-  }
 }
 tf.serialization.registerClass(FusionWeights);
 
 /** scaleBy: inputs [x, w] with w [batch, n] -> x * w[:, index]. */
-export class ScaleBy extends tf.layers.Layer {
+export class ScaleBy extends ConfiguredLayer<{ index: number }> {
   static className = "FusegraphScaleBy";
-  readonly index: number;
 
   constructor(args: LayerArgs & { index: number }) {
-    super(args);
-    this.index = args.index;
+    super(args, { index: args.index });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): TfShape {
@@ -135,14 +121,10 @@ export class ScaleBy extends tf.layers.Layer {
     return tf.tidy(() => {
       const [x, w] = many(inputs);
       if (!x || !w) throw new Error("scaleBy needs inputs [x, w]");
-      const col = tf.slice(w, [0, this.index], [-1, 1]);
+      const col = tf.slice(w, [0, this.cfg.index], [-1, 1]);
       const shape = [col.shape[0] ?? 1, ...x.shape.slice(1).map(() => 1)];
       return tf.mul(x, tf.reshape(col, shape));
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), index: this.index };
   }
 }
 tf.serialization.registerClass(ScaleBy);

@@ -1,5 +1,6 @@
+import { windowAxis } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
-import { firstShape, type LayerArgs, read, single, type TfShape } from "./base.js";
+import { ConfiguredLayer, firstShape, type LayerArgs, read, single, type TfShape } from "./base.js";
 
 export interface GroupConv2dConfig {
   filters: number;
@@ -16,16 +17,14 @@ export interface GroupConv2dConfig {
  * slice of the filters, results concatenated. Kernel [kh, kw, C/groups, filters] as in docs/ops.md,
  * so filter f belongs to group floor(f / (filters/groups)).
  */
-export class GroupConv2d extends tf.layers.Layer {
+export class GroupConv2d extends ConfiguredLayer<GroupConv2dConfig> {
   static className = "FusegraphGroupConv2D";
-  readonly cfg: GroupConv2dConfig;
   private kernel: tf.LayerVariable | undefined;
   private bias: tf.LayerVariable | undefined;
 
   constructor(args: LayerArgs & GroupConv2dConfig) {
-    super(args);
     const { filters, kernelSize, strides, dilation, padding, groups, useBias } = args;
-    this.cfg = { filters, kernelSize, strides, dilation, padding, groups, useBias };
+    super(args, { filters, kernelSize, strides, dilation, padding, groups, useBias });
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -43,11 +42,8 @@ export class GroupConv2d extends tf.layers.Layer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): TfShape {
     const [n = null, h = 0, w = 0] = firstShape(inputShape);
     const { kernelSize, strides, dilation, padding, filters } = this.cfg;
-    const axis = (size: number, i: 0 | 1) => {
-      const eff = ((kernelSize[i] ?? 1) - 1) * (dilation[i] ?? 1) + 1;
-      const s = strides[i] ?? 1;
-      return padding === "same" ? Math.ceil(size / s) : Math.floor((size - eff) / s) + 1;
-    };
+    const axis = (size: number, i: 0 | 1) =>
+      windowAxis(size, kernelSize[i], strides[i], dilation[i], padding).out;
     return [n, axis(h ?? 0, 0), axis(w ?? 0, 1), filters];
   }
 
@@ -63,10 +59,6 @@ export class GroupConv2d extends tf.layers.Layer {
       const y = ys.length === 1 ? (ys[0] as tf.Tensor) : tf.concat(ys, 3);
       return this.bias ? tf.add(y, read(this.bias)) : y;
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.cfg };
   }
 }
 tf.serialization.registerClass(GroupConv2d);

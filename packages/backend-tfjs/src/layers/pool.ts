@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { firstShape, type LayerArgs, single, type TfShape } from "./base.js";
+import { ConfiguredLayer, firstShape, type LayerArgs, single, type TfShape } from "./base.js";
 
 export interface Pool2dConfig {
   pool: "max" | "avg";
@@ -19,14 +19,12 @@ export interface Pool2dConfig {
  * countIncludePad. Pads are excluded from the max (padded with -inf); the average divides by the
  * number of counted positions under each window. Built from strided slices, one per window tap.
  */
-export class Pool2d extends tf.layers.Layer {
+export class Pool2d extends ConfiguredLayer<Pool2dConfig> {
   static className = "FusegraphPool2D";
-  readonly cfg: Pool2dConfig;
 
   constructor(args: LayerArgs & Pool2dConfig) {
-    super(args);
     const { pool, poolSize, strides, dilation, pads, outSize, countIncludePad } = args;
-    this.cfg = { pool, poolSize, strides, dilation, pads, outSize, countIncludePad };
+    super(args, { pool, poolSize, strides, dilation, pads, outSize, countIncludePad });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): TfShape {
@@ -98,10 +96,6 @@ export class Pool2d extends tf.layers.Layer {
       if (acc === undefined) throw new Error("empty pooling window");
       return pool === "max" ? acc : tf.div(acc, this.counts(h, w));
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.cfg };
   }
 }
 tf.serialization.registerClass(Pool2d);

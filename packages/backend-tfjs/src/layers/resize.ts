@@ -1,6 +1,6 @@
 import { resizeSource } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
-import { firstShape, type LayerArgs, single, type TfShape } from "./base.js";
+import { ConfiguredLayer, firstShape, type LayerArgs, single, type TfShape } from "./base.js";
 
 export interface ResizeConfig {
   size: [number, number];
@@ -20,13 +20,11 @@ interface AxisTaps {
  * the sampling positions are exactly the reference executor's on every tfjs backend and for any size
  * (tfjs computes the nearest ratio in float32 on some backends, which can round floor(d*n/m) down).
  */
-export class Resize extends tf.layers.Layer {
+export class Resize extends ConfiguredLayer<ResizeConfig> {
   static className = "FusegraphResize";
-  readonly cfg: ResizeConfig;
 
   constructor(args: LayerArgs & ResizeConfig) {
-    super(args);
-    this.cfg = { size: args.size, mode: args.mode, alignCorners: args.alignCorners };
+    super(args, { size: args.size, mode: args.mode, alignCorners: args.alignCorners });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): TfShape {
@@ -66,10 +64,6 @@ export class Resize extends tf.layers.Layer {
       const x = single(inputs);
       return this.axis(this.axis(x, 1, this.cfg.size[0]), 2, this.cfg.size[1]);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.cfg };
   }
 }
 tf.serialization.registerClass(Resize);

@@ -1,17 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
-import { firstShape, type LayerArgs, single, type TfShape } from "./base.js";
+import { ConfiguredLayer, firstShape, type LayerArgs, single, type TfShape } from "./base.js";
 
 /**
  * Softmax along any axis (tfjs's softmax handles only the last one). `axis` counts the batch
  * dimension, as tfjs layers do.
  */
-export class AxisSoftmax extends tf.layers.Layer {
+export class AxisSoftmax extends ConfiguredLayer<{ axis: number }> {
   static className = "FusegraphSoftmax";
-  readonly axis: number;
 
   constructor(args: LayerArgs & { axis: number }) {
-    super(args);
-    this.axis = args.axis;
+    super(args, { axis: args.axis });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): TfShape {
@@ -21,13 +19,9 @@ export class AxisSoftmax extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs);
-      const e = tf.exp(tf.sub(x, tf.max(x, this.axis, true)));
-      return tf.div(e, tf.sum(e, this.axis, true));
+      const e = tf.exp(tf.sub(x, tf.max(x, this.cfg.axis, true)));
+      return tf.div(e, tf.sum(e, this.cfg.axis, true));
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), axis: this.axis };
   }
 }
 tf.serialization.registerClass(AxisSoftmax);

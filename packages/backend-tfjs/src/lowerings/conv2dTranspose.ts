@@ -24,11 +24,10 @@ export const conv2dTranspose: Lowering<"conv2dTranspose"> = (node, ctx) => {
   if (padding === "same") return y;
   const [h = 0, w = 0] = onlyShape(ctx);
   const { outH, outW, pads } = transposeWindow2d([h, w], kernelSize, strides, dilation, p.padding);
-  // tfjs's `valid` length per axis: size*stride + max(effectiveK - stride, 0).
-  const effH = (kernelSize[0] - 1) * dilation[0] + 1;
-  const effW = (kernelSize[1] - 1) * dilation[1] + 1;
-  const fullH = h * strides[0] + Math.max(effH - strides[0], 0);
-  const fullW = w * strides[1] + Math.max(effW - strides[1], 0);
+  // tfjs's `valid` length per axis, size*stride + max(effectiveK - stride, 0), is the dsl's full
+  // length (out + both crops) or size*stride, whichever is larger.
+  const fullH = Math.max(outH + pads.top + pads.bottom, h * strides[0]);
+  const fullW = Math.max(outW + pads.left + pads.right, w * strides[1]);
   const bottom = fullH - pads.top - outH;
   const right = fullW - pads.left - outW;
   const crop = { top: pads.top, bottom: Math.max(0, bottom), left: pads.left, right: Math.max(0, right) };

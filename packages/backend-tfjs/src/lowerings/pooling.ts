@@ -1,4 +1,4 @@
-import { type PoolParams, toPair, window2d } from "@fusegraph/dsl";
+import { type PoolParams, poolStrides, poolWindow, toPair } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { Pool2d } from "../layers/pool.js";
 import { apply, type LowerContext, only, onlyShape } from "../lowering.js";
@@ -14,11 +14,10 @@ export function lowerPool(
   ctx: LowerContext,
 ): tf.SymbolicTensor {
   const poolSize = toPair(p.poolSize);
-  const strides = toPair(p.strides ?? p.poolSize);
+  const strides = toPair(poolStrides(p));
   const dilation = toPair(p.dilation);
-  const [h = 0, w = 0] = onlyShape(ctx);
-  const exact = window2d([h, w], poolSize, strides, dilation, p.padding, p.ceilMode);
-  const floor = window2d([h, w], poolSize, strides, dilation, p.padding, false);
+  const exact = poolWindow(onlyShape(ctx), p);
+  const floor = poolWindow(onlyShape(ctx), { ...p, ceilMode: false });
   const padded = exact.pads.top + exact.pads.bottom + exact.pads.left + exact.pads.right > 0;
   const native =
     dilation[0] === 1 &&

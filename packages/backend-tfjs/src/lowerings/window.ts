@@ -22,26 +22,20 @@ export function paddedInput(
   return { x: zeroPad(ctx, x, pads, "pad"), padding: "valid" };
 }
 
+/** Keras's [[top, bottom], [left, right]]. */
+function spatial(p: Pads): [[number, number], [number, number]] {
+  return [
+    [p.top, p.bottom],
+    [p.left, p.right],
+  ];
+}
+
 export function zeroPad(ctx: LowerContext, x: tf.SymbolicTensor, p: Pads, part?: string): tf.SymbolicTensor {
-  const layer = tf.layers.zeroPadding2d({
-    name: ctx.name(part),
-    padding: [
-      [p.top, p.bottom],
-      [p.left, p.right],
-    ],
-  });
-  return apply(layer, x);
+  return apply(tf.layers.zeroPadding2d({ name: ctx.name(part), padding: spatial(p) }), x);
 }
 
 export function cropping(ctx: LowerContext, x: tf.SymbolicTensor, p: Pads, part?: string): tf.SymbolicTensor {
-  const layer = tf.layers.cropping2D({
-    name: ctx.name(part),
-    cropping: [
-      [p.top, p.bottom],
-      [p.left, p.right],
-    ],
-  });
-  return apply(layer, x);
+  return apply(tf.layers.cropping2D({ name: ctx.name(part), cropping: spatial(p) }), x);
 }
 
 /** Fails naming the node when strides and dilation are both above 1 (tfjs convolutions take one). */

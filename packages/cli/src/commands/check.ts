@@ -2,6 +2,7 @@ import { formatIssue, type SpecIssue } from "@fusegraph/dsl";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
+import { writeJson } from "../output.js";
 import { countIssues, issueJson, mergeKindsOf, validateSource } from "../spec-analysis.js";
 import { readSpecInput } from "../spec-input.js";
 
@@ -45,7 +46,7 @@ export async function runCheck(spec: string, options: CheckOptions, ctx: Command
       warnings,
       issues: issues.map(issueJson),
     };
-    ctx.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    writeJson(ctx.io, body);
     return result.ok ? ExitCode.ok : ExitCode.failed;
   }
   writeIssues(issues, source.label, ctx, "stdout");

@@ -11,7 +11,7 @@ import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { loadValidGraph, reportIssues } from "../load-spec.js";
 import { parseChoice, parseList } from "../options.js";
-import { formatCount, formatScaled, renderTable } from "../output.js";
+import { formatCount, formatScaled, renderTable, writeJson } from "../output.js";
 
 export interface CompareOptions {
   merge: MergeKind;
@@ -161,7 +161,7 @@ export async function runCompare(
     return ExitCode.failed;
   }
   if (json) {
-    ctx.io.stdout.write(`${JSON.stringify(compareJson(r.comparison), null, 2)}\n`);
+    writeJson(ctx.io, compareJson(r.comparison));
     return ExitCode.ok;
   }
   const what = options.only ? `merges ${options.only.join(", ")}` : "every merge";

@@ -7,7 +7,7 @@ import type { CommandContext } from "../context.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { loadValidGraph } from "../load-spec.js";
 import { parseChoice, parseSeed } from "../options.js";
-import { formatCount } from "../output.js";
+import { formatCount, writeJson } from "../output.js";
 
 export type CompileBackend = "tfjs" | "cpu";
 export const COMPILE_BACKENDS: readonly CompileBackend[] = ["tfjs", "cpu"];
@@ -101,7 +101,7 @@ export async function runCompile(
       weights: options.weights ?? null,
       seed: options.weights === undefined ? (options.seed ?? 0) : null,
     };
-    ctx.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    writeJson(ctx.io, body);
     return ExitCode.ok;
   }
   const from =

@@ -5,7 +5,7 @@ import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { loadValidGraph, reportIssues } from "../load-spec.js";
 import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
-import { formatCount, Progress, renderTable } from "../output.js";
+import { formatCount, Progress, renderTable, writeJson } from "../output.js";
 import { randomInputs } from "../tensors.js";
 import { compareOutputs } from "../verify.js";
 import { formatError } from "./verify.js";
@@ -107,7 +107,7 @@ export async function runEquivalence(
       },
       params: { add: params.add, concat: params.concat },
     };
-    ctx.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    writeJson(ctx.io, body);
     return ok ? ExitCode.ok : ExitCode.failed;
   }
   const s = ctx.style;

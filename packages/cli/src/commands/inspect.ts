@@ -2,7 +2,7 @@ import { formatShape, type Graph, shapeOf } from "@fusegraph/dsl";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
-import { formatCount, formatScaled, renderTable, visibleLength } from "../output.js";
+import { formatCount, formatScaled, renderTable, visibleLength, writeJson } from "../output.js";
 import { type CostReport, costReport, validateSource } from "../spec-analysis.js";
 import { readSpecInput } from "../spec-input.js";
 import { writeIssues } from "./check.js";
@@ -129,7 +129,7 @@ export async function runInspect(
   }
   const report = costReport(result.graph);
   if (options.json) {
-    ctx.io.stdout.write(`${JSON.stringify(inspectJson(result.graph, report), null, 2)}\n`);
+    writeJson(ctx.io, inspectJson(result.graph, report));
   } else {
     writeIssues(result.warnings, source.label, ctx, "stderr");
     ctx.io.stdout.write(renderSummary(result.graph, report, ctx));

@@ -3,7 +3,7 @@ import { listExamples } from "@fusegraph/examples";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
-import { formatCount, formatScaled, renderTable } from "../output.js";
+import { formatCount, formatScaled, renderTable, writeJson } from "../output.js";
 import { costReport, mergeKindsOf } from "../spec-analysis.js";
 
 /** One bundled example as `list` shows it; params and MACs are null when its spec does not validate. */
@@ -45,7 +45,7 @@ export function exampleRows(): ExampleRow[] {
 export async function runList(options: { json?: boolean }, ctx: CommandContext): Promise<ExitCode> {
   const rows = exampleRows();
   if (options.json) {
-    ctx.io.stdout.write(`${JSON.stringify({ examples: rows }, null, 2)}\n`);
+    writeJson(ctx.io, { examples: rows });
     return ExitCode.ok;
   }
   ctx.io.stdout.write(

@@ -17,7 +17,7 @@ import { type LayersModel, loadTfjs } from "../backends.js";
 import type { CommandContext } from "../context.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { parseList } from "../options.js";
-import { formatCount, formatScaled, Progress, renderTable } from "../output.js";
+import { formatCount, formatScaled, Progress, renderTable, writeJson } from "../output.js";
 import { renderGraph } from "../render/index.js";
 import { type CostReport, costReport, countIssues, mergeKindsOf, validateSource } from "../spec-analysis.js";
 import { listSamples, type SpecSource } from "../spec-input.js";
@@ -498,7 +498,7 @@ export async function runMain(
         ...(c.comparison ? compareJson(c.comparison) : { ok: false }),
       })),
     };
-    ctx.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    writeJson(ctx.io, body);
     return failures === 0 ? ExitCode.ok : ExitCode.failed;
   }
   const extra = steps.flatMap((st) => (st.column ? [st.column] : []));

@@ -8,7 +8,7 @@ import { ExitCode, UsageError } from "../errors.js";
 import { loadValidGraph } from "../load-spec.js";
 import { writeNpy } from "../npy.js";
 import { parseChoice, parseInteger, parseSeed } from "../options.js";
-import { renderTable } from "../output.js";
+import { renderTable, writeJson } from "../output.js";
 import { randomInputs, readInputFile, tensorStats } from "../tensors.js";
 
 export type RunBackend = "cpu" | "tfjs";
@@ -90,9 +90,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
     };
   });
   if (options.json) {
-    ctx.io.stdout.write(
-      `${JSON.stringify({ ok: true, backend: options.backend, outputs: rows }, null, 2)}\n`,
-    );
+    writeJson(ctx.io, { ok: true, backend: options.backend, outputs: rows });
     return ExitCode.ok;
   }
   const num = (x: number) => (Number.isFinite(x) ? x.toPrecision(5) : String(x));

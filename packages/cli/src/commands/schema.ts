@@ -2,10 +2,11 @@ import { specJsonSchema } from "@fusegraph/dsl";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
+import { writeJson } from "../output.js";
 
 /** `fusegraph schema`: the JSON Schema of spec documents, for editors (yaml-language-server, VS Code). */
 export async function runSchema(ctx: CommandContext): Promise<ExitCode> {
-  ctx.io.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+  writeJson(ctx.io, specJsonSchema());
   return ExitCode.ok;
 }
 

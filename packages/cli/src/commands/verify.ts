@@ -5,7 +5,7 @@ import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { loadValidGraph } from "../load-spec.js";
 import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
-import { Progress, renderTable } from "../output.js";
+import { Progress, renderTable, writeJson } from "../output.js";
 import { type VerifyReport, verifyGraph } from "../verify.js";
 
 export interface VerifyCommandOptions {
@@ -68,7 +68,7 @@ export async function runVerify(
   });
   progress.end();
   if (options.json) {
-    ctx.io.stdout.write(`${JSON.stringify(verifyJson(report), null, 2)}\n`);
+    writeJson(ctx.io, verifyJson(report));
     return report.ok ? ExitCode.ok : ExitCode.failed;
   }
   const s = ctx.style;

@@ -1,5 +1,6 @@
+import { MERGE_KINDS } from "@fusegraph/dsl";
 import { type GraphView, type Nesting, nesting, type ViewNode } from "./model.js";
-import { BOX_COLOURS, MERGE_KINDS, MERGE_STYLES } from "./style.js";
+import { BOX_COLOURS, MERGE_STYLES } from "./style.js";
 
 /** A DOT quoted string: backslashes and quotes escaped, line breaks as `\n`. */
 function q(s: string): string {

@@ -1,5 +1,6 @@
+import { MERGE_KINDS } from "@fusegraph/dsl";
 import { type GraphView, type Nesting, nesting, type ViewNode, type ViewNodeKind } from "./model.js";
-import { BOX_COLOURS, MERGE_KINDS, MERGE_STYLES } from "./style.js";
+import { BOX_COLOURS, MERGE_STYLES } from "./style.js";
 
 /**
  * Mermaid ids: letters, digits and `_` only (a graph id's `/`, `.` and `-` would end the id), with a

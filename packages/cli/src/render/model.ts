@@ -1,6 +1,13 @@
-import type { Graph, GraphCost, GraphNode, MergeKind } from "@fusegraph/dsl";
+import {
+  type Graph,
+  type GraphCost,
+  type GraphNode,
+  isMergeKind,
+  MERGE_KINDS,
+  type MergeKind,
+} from "@fusegraph/dsl";
 import { formatCount, formatScaled } from "../output.js";
-import { isMergeKind, MERGE_KINDS, paramsLabel, shapeLabel } from "./style.js";
+import { paramsLabel, shapeLabel } from "./style.js";
 
 export type ViewNodeKind = "input" | "output" | "op" | "merge" | "block";
 

@@ -21,12 +21,6 @@ export const MERGE_STYLES = {
   conv1x1Add: { stroke: "#CC79A7", fill: "#F5E3ED", className: "merge-conv1x1Add" },
 } as const satisfies { [K in MergeKind]: MergeStyle };
 
-export const MERGE_KINDS = Object.keys(MERGE_STYLES) as MergeKind[];
-
-export function isMergeKind(kind: string): kind is MergeKind {
-  return Object.hasOwn(MERGE_STYLES, kind);
-}
-
 /** Colours of the non-merge boxes, shared by all three formats. */
 export const BOX_COLOURS = {
   op: { stroke: "#7A7A7A", fill: "#FFFFFF" },

@@ -1,4 +1,4 @@
-import type { MergeKind } from "@fusegraph/dsl";
+import { MERGE_KINDS, type MergeKind } from "@fusegraph/dsl";
 import {
   BOX_PAD,
   CHIP,
@@ -11,7 +11,7 @@ import {
   STACK_OFFSET,
 } from "./layout.js";
 import type { GraphView, ViewNodeKind } from "./model.js";
-import { BOX_COLOURS, MERGE_KINDS, MERGE_STYLES } from "./style.js";
+import { BOX_COLOURS, MERGE_STYLES } from "./style.js";
 import { FONT, textWidth, escapeXml as x } from "./text.js";
 
 const MARGIN = 16;

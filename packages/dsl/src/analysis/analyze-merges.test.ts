@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { addThenConv } from "../__fixtures__/analysis.js";
 import { loadGraph } from "../load.js";
 import { analyzeMerges } from "./analyze-merges.js";
 
 describe("analyzeMerges", () => {
   it("reports the conv after an add in every mode: concat doubles it, the others keep it", () => {
-    const g = loadGraph({
-      fusegraph: 1,
-      name: "add-conv",
-      inputs: { a: [14, 14, 256], b: [14, 14, 256] },
-      nodes: {
-        sum: { merge: "add", inputs: ["a", "b"] },
-        conv: { op: "conv2d", input: "sum", filters: 256, kernelSize: 3, padding: "same" },
-      },
-      outputs: ["conv"],
-    });
+    const g = loadGraph(addThenConv);
     const [m] = analyzeMerges(g);
     expect(m).toMatchObject({
       id: "sum",

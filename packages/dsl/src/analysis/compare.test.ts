@@ -1,25 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { SpecDocumentInput } from "../document.js";
+import { addThenConv, ok } from "../__fixtures__/analysis.js";
 import type { Graph } from "../graph.js";
 import { loadGraph } from "../load.js";
 import { compareMerges, summarizeGraph } from "./compare.js";
-
-/** Two [14,14,256] inputs summed, then a 3x3 conv with 256 filters (padding same). */
-const addThenConv: SpecDocumentInput = {
-  fusegraph: 1,
-  name: "add-conv",
-  inputs: { a: [14, 14, 256], b: [14, 14, 256] },
-  nodes: {
-    sum: { merge: "add", inputs: ["a", "b"] },
-    conv: { op: "conv2d", input: "sum", filters: 256, kernelSize: 3, padding: "same" },
-  },
-  outputs: ["conv"],
-};
-
-function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(JSON.stringify(r, null, 1));
-  return r as Extract<T, { ok: true }>;
-}
 
 describe("compareMerges", () => {
   it("add -> concat before a 3x3/256 conv: params 590,080 -> 1,179,904, MACs doubled", () => {

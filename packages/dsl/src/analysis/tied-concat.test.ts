@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fails, ok } from "../__fixtures__/analysis.js";
 import type { SpecDocumentInput } from "../document.js";
 import type { Graph, GraphNode } from "../graph.js";
 import { createRng, initWeights } from "../init.js";
@@ -7,16 +8,6 @@ import { loadGraph } from "../load.js";
 import { toPair } from "../ops/common.js";
 import type { TensorData, WeightMap } from "../tensor.js";
 import { addToConcat, concatToAdd } from "./tied-concat.js";
-
-function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(JSON.stringify(r, null, 1));
-  return r as Extract<T, { ok: true }>;
-}
-
-function fails<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
-  if (r.ok) throw new Error("expected issues, the rewrite succeeded");
-  return r as Extract<T, { ok: false }>;
-}
 
 /** Reference conv of one [H,W,C] example with symmetric integer padding, written from the definition. */
 function naiveConv(

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fails, ok } from "../__fixtures__/analysis.js";
 import type { SpecDocumentInput } from "../document.js";
 import type { Graph } from "../graph.js";
 import { initWeights } from "../init.js";
@@ -8,16 +9,6 @@ import { validateSpec } from "../validate.js";
 import { graphToDocument } from "./graph-document.js";
 import { MERGE_KINDS } from "./merge-modes.js";
 import { trySwitch, withMerge } from "./with-merge.js";
-
-function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(JSON.stringify(r, null, 1));
-  return r as Extract<T, { ok: true }>;
-}
-
-function fails<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
-  if (r.ok) throw new Error("expected issues, the switch succeeded");
-  return r as Extract<T, { ok: false }>;
-}
 
 /** A 64-channel and a 32-channel map concatenated, then a 3x3 conv. */
 const mixed: SpecDocumentInput = {

@@ -96,12 +96,24 @@ function listIds(nodes: readonly GraphNode[], max = 8): string {
   return nodes.length > max ? `${shown.join(", ")} and ${nodes.length - max} more` : shown.join(", ");
 }
 
-/** Checks every selected merge against `mode`; the ones already in it are left alone. */
-function plan(graph: Graph, merges: readonly MergeNode[], mode: MergeKind, opts: WithMergeOptions) {
+/**
+ * Selects the merges and checks each against `mode`; the ones already in it are left alone. The shared
+ * first half of {@link trySwitch} and {@link withMerge}.
+ */
+function plan(
+  graph: Graph,
+  selector: MergeSelector,
+  mode: MergeKind,
+  opts: WithMergeOptions,
+): Result<{ planned: Planned[] }> {
+  const sel = selectMerges(graph, selector);
+  if (!sel.ok) return sel;
+  const bad = unknownMode(mode);
+  if (bad) return { ok: false, issues: [bad] };
   const shapes = shapeMap(graph);
   const planned: Planned[] = [];
   const issues: SpecIssue[] = [];
-  for (const node of merges) {
+  for (const node of sel.merges) {
     const inputs = inputShapes(graph, node, shapes);
     const same = node.kind === mode;
     const given = typeof opts.channels === "number" ? opts.channels : opts.channels?.[node.id];
@@ -125,7 +137,7 @@ function plan(graph: Graph, merges: readonly MergeNode[], mode: MergeKind, opts:
     );
     issues.push(...explainInfeasible(node, check, all));
   }
-  return { planned, issues };
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, warnings: [], planned };
 }
 
 function rewritten(graph: Graph, planned: readonly Planned[]): GraphNode[] {
@@ -148,12 +160,9 @@ export function trySwitch(
   mode: MergeKind,
   opts: WithMergeOptions = {},
 ): Result<{ graph: Graph; switched: MergeSwitch[] }> {
-  const sel = selectMerges(graph, selector);
-  if (!sel.ok) return sel;
-  const bad = unknownMode(mode);
-  if (bad) return { ok: false, issues: [bad] };
-  const { planned, issues } = plan(graph, sel.merges, mode, opts);
-  if (issues.length > 0) return { ok: false, issues };
+  const p = plan(graph, selector, mode, opts);
+  if (!p.ok) return p;
+  const { planned } = p;
   const r = reinfer(graph, rewritten(graph, planned));
   return r.ok ? { ...r, switched: planned.map(({ id, from, to }) => ({ id, from, to })) } : r;
 }
@@ -171,12 +180,9 @@ export function withMerge(
   mode: MergeKind,
   opts: WithMergeOptions = {},
 ): Result<{ graph: Graph; switched: MergeSwitch[] }> {
-  const sel = selectMerges(graph, selector);
-  if (!sel.ok) return sel;
-  const bad = unknownMode(mode);
-  if (bad) return { ok: false, issues: [bad] };
-  const { planned, issues } = plan(graph, sel.merges, mode, opts);
-  if (issues.length > 0) return { ok: false, issues };
+  const p = plan(graph, selector, mode, opts);
+  if (!p.ok) return p;
+  const { planned } = p;
   const switched = planned.map(({ id, from, to }) => ({ id, from, to }));
   if (planned.length === 0) return { ok: true, warnings: [], graph, switched };
   const r = revalidate(graph, graphToDocument({ ...graph, nodes: rewritten(graph, planned) }));

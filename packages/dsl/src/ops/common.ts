@@ -285,6 +285,15 @@ export const ACTIVATION_FLOPS = {
   softmax: 5,
 } as const;
 
+/** Params shared by conv2d and conv2dTranspose (conv2d adds `groups`, both then `useBias`). */
+export const convFields = {
+  filters: z.number().int().positive(),
+  kernelSize: pair,
+  strides: pair.default(1),
+  padding: padding.default("valid"),
+  dilation: pair.default(1),
+};
+
 /** Params shared by maxPool and avgPool; `strides` defaults to `poolSize` (resolve it with {@link poolStrides}). */
 export const poolFields = {
   poolSize: pair.default(2),

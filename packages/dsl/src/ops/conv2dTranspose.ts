@@ -3,22 +3,17 @@ import { type CostArgs, defineOp } from "../define-op.js";
 import { formatShape } from "../shape.js";
 import {
   checkRank,
+  convFields,
   inputLabel,
   kerasKernel,
   nodeLabel,
-  padding,
-  pair,
   toPair,
   transposeWindow2d,
   zerosBias,
 } from "./common.js";
 
 const params = z.strictObject({
-  filters: z.number().int().positive(),
-  kernelSize: pair,
-  strides: pair.default(1),
-  padding: padding.default("valid"),
-  dilation: pair.default(1),
+  ...convFields,
   useBias: z.boolean().default(true),
 });
 export type Conv2dTransposeParams = z.infer<typeof params>;

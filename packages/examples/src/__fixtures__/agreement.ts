@@ -1,6 +1,7 @@
 import { prepare } from "@fusegraph/backend-cpu";
 import { compile, predict } from "@fusegraph/backend-tfjs";
-import { createRng, type Graph, type TensorData, type WeightMap } from "@fusegraph/dsl";
+import { createRng, type Graph, initWeights, type TensorData, type WeightMap } from "@fusegraph/dsl";
+import { expect } from "vitest";
 
 export type Outputs = Record<string, Float32Array>;
 
@@ -49,4 +50,20 @@ export function relativeError(got: Float32Array, want: Float32Array): { error: n
   // NaN anywhere must fail, not compare as "not larger".
   if (!Number.isFinite(diff + scale)) return { error: Number.POSITIVE_INFINITY, scale };
   return { error: scale > 0 ? diff / scale : diff === 0 ? 0 : Number.POSITIVE_INFINITY, scale };
+}
+
+/**
+ * Runs `graph` on backend-cpu and on tfjs with seed-1 weights and inputs, and expects every output to
+ * carry signal (a zero output would agree trivially) and to agree within `tolerance` (relative error).
+ */
+export function expectAgreement(graph: Graph, tolerance: number): void {
+  const weights = initWeights(graph, { seed: 1 });
+  const inputs = seededInputs(graph, 1);
+  const want = runCpu(graph, weights, inputs);
+  const got = runTfjs(graph, weights, inputs);
+  for (const id of graph.outputs) {
+    const { error, scale } = relativeError(got[id]!, want[id]!);
+    expect(scale, `output "${id}" scale`).toBeGreaterThan(0);
+    expect(error, `output "${id}" relative error (scale ${scale})`).toBeLessThanOrEqual(tolerance);
+  }
 }
