@@ -10,6 +10,7 @@ export type ExecutionErrorCode =
   | "weight_dtype"
   | "weights_truncated"
   | "weights_format"
+  | "weights_overlap"
   | "weights_io"
   | "disposed"
   | "worker_failed";

@@ -8,6 +8,7 @@ export {
   type KernelTable,
   kernels,
 } from "./kernels.js";
+export { type NonFiniteWeight, nonFiniteWeights } from "./non-finite.js";
 export { checkWeights, type Executor, type PrepareOptions, prepare } from "./prepare.js";
 export { tensor } from "./tensor.js";
 export {

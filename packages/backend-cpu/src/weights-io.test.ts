@@ -61,11 +61,12 @@ describe("weights format", () => {
     const w1 = initWeights(graph, { seed: 1 });
     await saveWeights(target, w1);
     const w2 = initWeights(graph, { seed: 2 });
-    await saveWeights(target, w2);
+    await expect(saveWeights(target, w2)).rejects.toThrow(/already exists/);
+    await saveWeights(target, w2, { overwrite: true });
     expect((await loadWeights(target)).get("h/kernel")!.data).toEqual(w2.get("h/kernel")!.data);
     const extra = new Map(w2);
     extra.set("ghost/kernel", { shape: [1], data: new Float32Array(1) });
-    await saveWeights(target, extra);
+    await saveWeights(target, extra, { overwrite: true });
     await expect(loadWeights(target, graph)).rejects.toThrow(/"ghost\/kernel" .* belongs to no node/);
   });
 

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { type Graph, graphWeights, numel, type WeightMap } from "@fusegraph/dsl";
+import { type OutputStep, writeOutputDir } from "@fusegraph/dsl/node";
 import { ExecutionError } from "./errors.js";
 
 /**
@@ -13,6 +14,8 @@ export interface WeightsManifest {
   format: "fusegraph-weights";
   version: 1;
   weights: WeightEntry[];
+  /** The binary's file name when it is not `weights.bin` (only while an atomic replace is under way). */
+  binary?: string;
 }
 
 export interface WeightEntry {
@@ -26,8 +29,23 @@ export interface WeightEntry {
 export const MANIFEST_FILE = "weights.json";
 export const BINARY_FILE = "weights.bin";
 
-/** Writes `dir/weights.json` and `dir/weights.bin` via a temporary directory renamed into place. */
-export async function saveWeights(dir: string, weights: WeightMap): Promise<WeightsManifest> {
+export interface SaveWeightsOptions {
+  /** Replace a previous fusegraph output in `dir` (default false: refuse). Nothing else is ever replaced. */
+  overwrite?: boolean;
+  /** Called before each step of the atomic write; for fault-injection tests. */
+  onStep?: (step: OutputStep) => void;
+}
+
+/**
+ * Writes `dir/weights.json` and `dir/weights.bin` atomically (see `writeOutputDir` in
+ * `@fusegraph/dsl/node`): at every instant `dir` holds the old or the new complete weights. Refuses an
+ * existing output unless `overwrite`, and never replaces a directory fusegraph did not write.
+ */
+export async function saveWeights(
+  dir: string,
+  weights: WeightMap,
+  options: SaveWeightsOptions = {},
+): Promise<WeightsManifest> {
   const entries: WeightEntry[] = [];
   let offset = 0;
   for (const [name, t] of weights) {
@@ -40,15 +58,19 @@ export async function saveWeights(dir: string, weights: WeightMap): Promise<Weig
     for (let i = 0; i < data.length; i++) bin.writeFloatLE(data[i]!, e.offset + i * 4);
   }
   const manifest: WeightsManifest = { format: "fusegraph-weights", version: 1, weights: entries };
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  // While an old output is replaced, the binary sits under a transitional name that the manifest records.
+  const render = (names: ReadonlyMap<string, string>): string => {
+    const binary = names.get(BINARY_FILE) ?? BINARY_FILE;
+    const m: WeightsManifest = binary === BINARY_FILE ? manifest : { ...manifest, binary };
+    return `${JSON.stringify(m, null, 2)}\n`;
+  };
   try {
-    await mkdir(tmp, { recursive: true });
-    await writeFile(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    await writeFile(join(tmp, BINARY_FILE), bin);
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    await writeOutputDir(
+      dir,
+      { manifest: MANIFEST_FILE, render, data: [{ name: BINARY_FILE, bytes: bin }] },
+      options,
+    );
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
     throw new ExecutionError("weights_io", `cannot write weights to ${dir}: ${(e as Error).message}`);
   }
   return manifest;
@@ -66,6 +88,13 @@ function parseManifest(text: string, where: string): WeightsManifest {
     throw new ExecutionError(
       "weights_format",
       `${where} is not a fusegraph weights manifest (expected format "fusegraph-weights", version 1, a weights array)`,
+    );
+  }
+  // A file name beside the manifest, never a path: a manifest must not make the reader open other files.
+  if (m.binary !== undefined && (typeof m.binary !== "string" || !/^[\w.-]+\.bin$/.test(m.binary))) {
+    throw new ExecutionError(
+      "weights_format",
+      `${where} names the binary ${JSON.stringify(m.binary)}; expected a file name ending in .bin beside it`,
     );
   }
   for (const [i, e] of m.weights.entries()) {
@@ -95,26 +124,59 @@ function parseManifest(text: string, where: string): WeightsManifest {
 }
 
 /**
- * Reads a weights directory. With `graph`, checks that the names are exactly the graph's weights and
- * every shape matches, naming the first mismatch.
+ * Entries must be in byte order, each starting at or after the end of the one before, with unique
+ * names: overlapping ranges would make two weights share bytes, and a repeated name would silently
+ * replace the first. Names both entries concerned.
+ */
+function checkLayout(entries: readonly WeightEntry[], where: string): void {
+  const seen = new Set<string>();
+  let prev: WeightEntry | undefined;
+  const range = (e: WeightEntry) => `bytes [${e.offset}, ${e.offset + e.byteLength})`;
+  for (const e of entries) {
+    if (seen.has(e.name)) {
+      throw new ExecutionError("weights_format", `weight "${e.name}" appears twice in ${where}`);
+    }
+    seen.add(e.name);
+    if (prev && e.offset < prev.offset + prev.byteLength) {
+      const what = e.offset < prev.offset ? "is out of order after" : "overlaps";
+      throw new ExecutionError(
+        "weights_overlap",
+        `weight "${e.name}" (${range(e)}) ${what} weight "${prev.name}" (${range(prev)}) in ${where}: ` +
+          "entries must follow each other in byte order without overlapping",
+      );
+    }
+    prev = e;
+  }
+}
+
+/**
+ * Reads a weights directory, refusing a manifest whose entries overlap or are out of order. With
+ * `graph`, checks that the names are exactly the graph's weights and every shape matches, naming the
+ * first mismatch. NaN and ±Infinity values are loaded as they are; `nonFiniteWeights` finds them.
  */
 export async function loadWeights(dir: string, graph?: Graph): Promise<WeightMap> {
   const manifestPath = join(dir, MANIFEST_FILE);
   let text: string;
-  let bin: Buffer;
   try {
     text = await readFile(manifestPath, "utf8");
-    bin = await readFile(join(dir, BINARY_FILE));
   } catch (e) {
     throw new ExecutionError("weights_io", `cannot read weights from ${dir}: ${(e as Error).message}`);
   }
   const manifest = parseManifest(text, manifestPath);
+  checkLayout(manifest.weights, manifestPath);
+  const binaryPath = join(dir, manifest.binary ?? BINARY_FILE);
+  let bin: Buffer;
+  try {
+    bin = await readFile(binaryPath);
+  } catch (e) {
+    throw new ExecutionError("weights_io", `cannot read weights from ${dir}: ${(e as Error).message}`);
+  }
   // The writer packs weights back to back, so bytes past the last weight mean the two files do not belong together.
   const end = manifest.weights.reduce((m, e) => Math.max(m, e.offset + e.byteLength), 0);
   if (bin.length > end) {
     throw new ExecutionError(
       "weights_format",
-      `${join(dir, BINARY_FILE)} has ${bin.length} bytes but ${manifestPath} describes ${end}: the two files do not match`,
+      `${binaryPath} has ${bin.length} bytes but ${manifestPath} describes ${end}: the two files do not match`,
     );
   }
   const out: WeightMap = new Map();
@@ -122,7 +184,7 @@ export async function loadWeights(dir: string, graph?: Graph): Promise<WeightMap
     if (e.offset + e.byteLength > bin.length) {
       throw new ExecutionError(
         "weights_truncated",
-        `weight "${e.name}" needs bytes [${e.offset}, ${e.offset + e.byteLength}) but ${join(dir, BINARY_FILE)} has ${bin.length} bytes`,
+        `weight "${e.name}" needs bytes [${e.offset}, ${e.offset + e.byteLength}) but ${binaryPath} has ${bin.length} bytes`,
       );
     }
     const data = new Float32Array(e.byteLength / 4);

@@ -3,19 +3,32 @@ import {
   type GraphNode,
   type GraphNodeOf,
   initWeights,
+  liveNodeIds,
   type OpKind,
   type Shape,
   type WeightMap,
 } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import "./layers/register.js";
+import { assertBackendReady } from "./backend.js";
+import { checkCompilable, compileErrorOf } from "./compilable.js";
 import { CompileError } from "./errors.js";
-import { type LowerContext, type Lowering, lowerContext } from "./lowering.js";
+import { apply, type LowerContext, type Lowering, lowerContext } from "./lowering.js";
 import { lowerings } from "./lowerings.js";
 import { checkLayerId, layerNameFor, nodeIdForLayer } from "./names.js";
+import { compilePortable } from "./portable/lower.js";
 import { setModelWeights } from "./weights.js";
 
+/**
+ * `trainable` (default): every node as fusegraph's layers, some of them custom classes that this
+ * package registers, so the model trains and round-trips here. `portable`: an inference model of
+ * tfjs's built-in layer classes only (batchNorm and fusion weights folded in), loadable by plain tfjs.
+ */
+export type CompileTarget = "trainable" | "portable";
+
 export interface CompileOptions {
+  /** What the model is for (default `trainable`); see {@link CompileTarget}. */
+  target?: CompileTarget;
   /** Initial weights keyed `nodeId/weightName` (e.g. from backend-cpu); by default `initWeights(graph, { seed })`. */
   weights?: WeightMap;
   /** Seed of the default initial weights (0). */
@@ -126,9 +139,32 @@ function replay(
  * `initWeights(graph, { seed })` so backend-cpu with the same seed runs the same model.
  * A node with `shareWeights` calls its target's layers again on its own inputs, so the model holds
  * the weights once, on the target's layers (its weight-free parts, e.g. padding, stay its own).
- * Throws {@link CompileError} naming the node when a node cannot be expressed in tfjs layers.
+ * Nodes no output depends on (`unused_node` warnings) are not compiled, and their weights are skipped.
+ * Throws {@link CompileError} naming the node when a node cannot be expressed in tfjs layers: first
+ * whatever {@link checkCompilable} finds (without building anything), then whatever tfjs refuses.
+ * A failed compile disposes every layer variable it made.
  */
 export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel {
+  if (opts.target === "portable") {
+    return compilePortable(graph, opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 }));
+  }
+  const issue = checkCompilable(graph)[0];
+  if (issue) throw compileErrorOf(issue);
+  // NOTE: layer weights are variables, which tf.tidy leaves alone; compile is synchronous, so every
+  // variable registered since the snapshot is this compile's, and a failure disposes them all.
+  const before = new Set(Object.keys(tf.engine().registeredVariables));
+  try {
+    return lowerGraph(graph, opts);
+  } catch (e) {
+    for (const [name, v] of Object.entries(tf.engine().registeredVariables)) {
+      if (!before.has(name)) v.dispose();
+    }
+    throw e;
+  }
+}
+
+function lowerGraph(graph: Graph, opts: CompileOptions): tf.LayersModel {
+  assertBackendReady();
   const tensors = new Map<string, tf.SymbolicTensor>();
   const shapes = new Map<string, Shape>();
   for (const i of graph.inputs) shapes.set(i.id, i.shape);
@@ -162,7 +198,9 @@ export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel
     tensors.set(i.id, t);
     return t;
   });
+  const live = liveNodeIds(graph);
   for (const node of graph.nodes as readonly GraphNode[]) {
+    if (!live.has(node.id)) continue;
     checkLayerId(node.id);
     const ins = node.inputs.map((id) => {
       const t = tensors.get(id);
@@ -194,10 +232,17 @@ export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel
     }
     tensors.set(node.id, out);
   }
-  const outputs = graph.outputs.map((id) => {
+  const listed = new Set<string>();
+  const outputs = graph.outputs.map((id, k) => {
     const t = tensors.get(id);
     if (!t) throw new CompileError(id, "unknown_node", "output is not a node or input of the graph");
-    return t;
+    if (!listed.has(id)) {
+      listed.add(id);
+      return t;
+    }
+    // NOTE: a tfjs model lists each tensor once (it drops a repeat with a console warning, then fails
+    // in predict); a repeated output goes through a weight-free identity layer of its own.
+    return apply(tf.layers.activation({ activation: "linear", name: layerNameFor(`${id}/output${k}`) }), t);
   });
   const model = tf.model({ inputs, outputs, name: modelName(graph.name) });
   setModelWeights(model, graph, opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 }));

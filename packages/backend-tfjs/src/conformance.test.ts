@@ -3,7 +3,7 @@ import { type Graph, initWeights, loadGraph, type SpecDocumentInput } from "@fus
 import { opCases } from "@fusegraph/dsl/testing";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { randomData, randomInputs, relError } from "./__fixtures__/graph.js";
+import { predictSync, randomData, randomInputs, relError } from "./__fixtures__/graph.js";
 import { useBackend } from "./backend.js";
 import { compile } from "./compile.js";
 import { predict } from "./predict.js";
@@ -18,7 +18,7 @@ const inputsFor = (graph: Graph, seed: number) => randomInputs(graph, seed, 2);
 
 describe("cross-backend conformance: cpu and tfjs agree within 1e-4 of the output scale", () => {
   for (const c of opCases) {
-    it(c.name, () => {
+    it(c.name, async () => {
       const graph = loadGraph(c.spec);
       const weights = initWeights(graph, { seed: 17 });
       // Non-trivial values for the weights Keras starts at 0 or 1 (biases, batchNorm statistics).
@@ -33,7 +33,7 @@ describe("cross-backend conformance: cpu and tfjs agree within 1e-4 of the outpu
       const cpu = prepare(graph, weights);
       try {
         const want = cpu.run(inputs);
-        const got = predict(model, graph, inputs);
+        const got = await predict(model, graph, inputs);
         graph.outputs.forEach((id) => {
           const w = want[id];
           const g = got[id];
@@ -58,7 +58,7 @@ function disagreement(spec: SpecDocumentInput, seed: number): number {
   const graph = loadGraph(spec);
   const weights = initWeights(graph, { seed });
   const inputs = inputsFor(graph, seed);
-  const got = predict(compile(graph, { weights }), graph, inputs);
+  const got = predictSync(compile(graph, { weights }), graph, inputs);
   const cpu = prepare(graph, weights);
   try {
     const want = cpu.run(inputs);

@@ -33,7 +33,12 @@ export class CompileError extends Error {
   }
 }
 
-export type ModelIoErrorCode = "output_exists" | "invalid_model";
+export type ModelIoErrorCode =
+  /** The directory holds a previous output and `overwrite` was not given. */
+  | "output_exists"
+  /** The path must not be replaced: the working directory or an ancestor, a file, or a directory of the user's. */
+  | "output_refused"
+  | "invalid_model";
 
 /** Thrown by `saveModel`/`loadModel` for problems with the model directory. */
 export class ModelIoError extends Error {

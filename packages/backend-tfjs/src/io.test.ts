@@ -151,7 +151,7 @@ describe("round trip in a fresh process", () => {
     const script = `
       import * as tf from "@tensorflow/tfjs";
       import { readFileSync } from "node:fs";
-      import { loadModel, modelDir, useBackend } from ${JSON.stringify(join(pkg, "dist", "index.js"))};
+      import { loadModel, modelDir, useBackend } from ${JSON.stringify(join(pkg, "dist", "node.js"))};
       await useBackend("cpu");
       const xs = JSON.parse(readFileSync(${JSON.stringify(join(work, "x.json"))}, "utf8")).map((t) => tf.tensor(t.data, t.shape));
       const a = await loadModel(${JSON.stringify(dir)});

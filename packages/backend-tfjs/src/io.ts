@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { FUSEGRAPH_MARK, OutputDirError, type OutputStep, writeOutputDir } from "@fusegraph/dsl/node";
 import * as tf from "@tensorflow/tfjs";
 import "./layers/register.js";
 import { ModelIoError } from "./errors.js";
@@ -9,35 +9,20 @@ export const MODEL_JSON = "model.json";
 export const WEIGHTS_BIN = "weights.bin";
 
 export interface SaveOptions {
-  /** Replace an existing directory (default false: refuse). */
+  /** Replace a previous fusegraph output in `dir` (default false: refuse). Nothing else is ever replaced. */
   overwrite?: boolean;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A sibling of `dir` for staging, so the final rename stays on one filesystem. */
-function sibling(dir: string, tag: string): string {
-  return join(dirname(dir), `.${basename(dir)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  /** Called before each step of the atomic write; for fault-injection tests. */
+  onStep?: (step: OutputStep) => void;
 }
 
 /**
- * Writes the standard tfjs layers format: `model.json` (topology + weights manifest) and one
- * `weights.bin`. Staged in a temporary sibling directory and renamed into place, so a failure never
- * leaves half a model. Refuses an existing `dir` unless `overwrite`.
+ * Writes the standard tfjs layers format: `model.json` (topology + weights manifest, marked
+ * `convertedBy: "fusegraph"`) and one `weights.bin`. Written atomically (see `writeOutputDir` in
+ * `@fusegraph/dsl/node`): at every instant `dir` holds the old or the new complete model. Refuses an
+ * existing model unless `overwrite`, and never replaces a directory fusegraph did not write, a file, the
+ * working directory or one of its ancestors.
  */
 export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOptions = {}): Promise<void> {
-  if ((await exists(dir)) && !opts.overwrite) {
-    throw new ModelIoError(
-      "output_exists",
-      dir,
-      `${dir} already exists; pass { overwrite: true } to replace it`,
-    );
-  }
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -46,37 +31,31 @@ export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOp
     }),
   );
   if (!artifacts) throw new ModelIoError("invalid_model", dir, "tfjs produced no model artifacts");
-  const weightData = artifacts.weightData
-    ? tf.io.CompositeArrayBuffer.join(artifacts.weightData)
-    : new ArrayBuffer(0);
-  const json: tf.io.ModelJSON = {
-    modelTopology: artifacts.modelTopology ?? {},
-    format: artifacts.format ?? "layers-model",
-    generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-    convertedBy: artifacts.convertedBy ?? null,
-    weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+  const a = artifacts;
+  const weightData = a.weightData ? tf.io.CompositeArrayBuffer.join(a.weightData) : new ArrayBuffer(0);
+  const render = (names: ReadonlyMap<string, string>): string => {
+    const json: tf.io.ModelJSON = {
+      modelTopology: a.modelTopology ?? {},
+      format: a.format ?? "layers-model",
+      generatedBy: a.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+      convertedBy: FUSEGRAPH_MARK,
+      weightsManifest: [
+        { paths: [`./${names.get(WEIGHTS_BIN) ?? WEIGHTS_BIN}`], weights: a.weightSpecs ?? [] },
+      ],
+    };
+    if (a.trainingConfig) json.trainingConfig = a.trainingConfig;
+    if (a.userDefinedMetadata) json.userDefinedMetadata = a.userDefinedMetadata;
+    return JSON.stringify(json);
   };
-  if (artifacts.trainingConfig) json.trainingConfig = artifacts.trainingConfig;
-  if (artifacts.userDefinedMetadata) json.userDefinedMetadata = artifacts.userDefinedMetadata;
-
-  await mkdir(dirname(dir), { recursive: true });
-  const staging = sibling(dir, "tmp");
   try {
-    await mkdir(staging);
-    await writeFile(join(staging, MODEL_JSON), JSON.stringify(json));
-    await writeFile(join(staging, WEIGHTS_BIN), new Uint8Array(weightData));
-    if (await exists(dir)) {
-      // Move the old model aside first: rename cannot replace a non-empty directory.
-      const old = sibling(dir, "old");
-      await rename(dir, old);
-      await rename(staging, dir);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(staging, dir);
-    }
+    await writeOutputDir(
+      dir,
+      { manifest: MODEL_JSON, render, data: [{ name: WEIGHTS_BIN, bytes: new Uint8Array(weightData) }] },
+      opts,
+    );
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
-    throw e;
+    if (!(e instanceof OutputDirError)) throw e;
+    throw new ModelIoError(e.code === "exists" ? "output_exists" : "output_refused", dir, e.message);
   }
 }
 
@@ -114,5 +93,7 @@ export function modelDir(dir: string): tf.io.IOHandler {
 
 /** Loads a model saved by {@link saveModel}, custom fusegraph layers included. */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  // Works straight after import even when the active backend starts asynchronously (wasm).
+  await tf.ready();
   return tf.loadLayersModel(modelDir(dir));
 }

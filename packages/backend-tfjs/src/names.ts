@@ -1,3 +1,4 @@
+import { layerIdProblem } from "./compilable.js";
 import { CompileError } from "./errors.js";
 
 /**
@@ -18,12 +19,6 @@ export function nodeIdForLayer(layerName: string): string {
 
 /** Throws a {@link CompileError} naming the node when its id has no reversible layer name. */
 export function checkLayerId(nodeId: string): void {
-  if (nodeId.includes("__") || nodeId.startsWith("_")) {
-    throw new CompileError(
-      nodeId,
-      "unsupported_id",
-      `id cannot become a tfjs layer name: ids map to layer names by "/" -> "__", and tfjs names start with a letter or digit`,
-      `rename the node without "__" and without a leading "_"`,
-    );
-  }
+  const p = layerIdProblem(nodeId);
+  if (p) throw new CompileError(nodeId, "unsupported_id", p.message, p.hint);
 }

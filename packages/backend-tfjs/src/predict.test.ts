@@ -24,10 +24,10 @@ const graph = graphOf(
 const weights: WeightMap = new Map([["twice/kernel", { shape: [1, 1, 1, 1], data: Float32Array.of(2) }]]);
 
 describe("predict", () => {
-  it("feeds inputs by id and returns outputs by id (hand-computed), disposing every tensor", () => {
+  it("feeds inputs by id and returns outputs by id (hand-computed), disposing every tensor", async () => {
     const model = compile(graph, { weights });
     const before = tf.memory().numTensors;
-    const out = predict(model, graph, {
+    const out = await predict(model, graph, {
       b: { shape: [2, 1, 2, 1], data: Float32Array.of(1, -1, 2, -2) },
       a: { shape: [2, 1, 2, 1], data: Float32Array.of(10, 20, 30, 40) },
     });
@@ -38,25 +38,22 @@ describe("predict", () => {
     model.dispose();
   });
 
-  it("names a missing input and a misshapen one, leaking nothing", () => {
+  it("names a missing input and a misshapen one, leaking nothing", async () => {
     const model = compile(graph, { weights });
     const before = tf.memory().numTensors;
     const a = { shape: [1, 1, 2, 1], data: new Float32Array(2) };
-    const missing = (() => {
-      try {
-        predict(model, graph, { a });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const missing = await predict(model, graph, { a }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(missing).toBeInstanceOf(CompileError);
     expect(missing).toMatchObject({ code: "missing_input", nodeId: "b" });
-    expect(() => predict(model, graph, { a, b: { shape: [1, 2, 1, 1], data: new Float32Array(2) } })).toThrow(
-      'node "b": input tensor has shape [1,2,1,1] with 2 values, expected [N,1,2,1]',
-    );
-    expect(() => predict(model, graph, { a, b: { shape: [1, 1, 2, 1], data: new Float32Array(3) } })).toThrow(
-      /with 3 values/,
-    );
+    await expect(
+      predict(model, graph, { a, b: { shape: [1, 2, 1, 1], data: new Float32Array(2) } }),
+    ).rejects.toThrow('node "b": input tensor has shape [1,2,1,1] with 2 values, expected [N,1,2,1]');
+    await expect(
+      predict(model, graph, { a, b: { shape: [1, 1, 2, 1], data: new Float32Array(3) } }),
+    ).rejects.toThrow(/with 3 values/);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

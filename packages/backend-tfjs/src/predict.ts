@@ -5,13 +5,14 @@ import { CompileError } from "./errors.js";
 /**
  * Runs a model compiled from `graph` on batch-first tensors keyed by graph input id, the way
  * backend-cpu's `executor.run` takes them, and returns one tensor per graph output keyed by output id.
- * Every tensor it creates is disposed before it returns.
+ * Every tensor it creates is disposed before it returns. Awaits `tf.ready()` first, so it works straight
+ * after import on a backend that starts asynchronously (wasm).
  */
-export function predict(
+export async function predict(
   model: tf.LayersModel,
   graph: Graph,
   inputs: Readonly<Record<string, TensorData>>,
-): Record<string, TensorData> {
+): Promise<Record<string, TensorData>> {
   for (const input of graph.inputs) {
     const t = inputs[input.id];
     if (!t) {
@@ -32,6 +33,7 @@ export function predict(
       );
     }
   }
+  await tf.ready();
   const xs = graph.inputs.map((i) => tf.tensor(inputs[i.id]!.data, [...inputs[i.id]!.shape]));
   let ys: tf.Tensor[] = [];
   try {
@@ -46,10 +48,10 @@ export function predict(
       );
     }
     const out: Record<string, TensorData> = {};
-    graph.outputs.forEach((id, k) => {
+    for (const [k, id] of graph.outputs.entries()) {
       const t = ys[k]!;
-      out[id] = { shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
-    });
+      out[id] = { shape: [...t.shape], data: Float32Array.from(await t.data()) };
+    }
     return out;
   } finally {
     tf.dispose([...xs, ...ys]);

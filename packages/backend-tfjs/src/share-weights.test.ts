@@ -12,12 +12,11 @@ import {
 } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomInputs, relError } from "./__fixtures__/graph.js";
+import { predictSync, randomInputs, relError } from "./__fixtures__/graph.js";
 import { useBackend } from "./backend.js";
 import { compile } from "./compile.js";
 import { CompileError } from "./errors.js";
 import { loadModel, saveModel } from "./io.js";
-import { predict } from "./predict.js";
 import { modelWeights, setModelWeights } from "./weights.js";
 
 const work = mkdtempSync(join(tmpdir(), "fusegraph-tfjs-share-"));
@@ -37,7 +36,7 @@ function graphOf(
 
 /** The model's outputs on the given inputs, in the graph's output order. */
 function run(model: tf.LayersModel, graph: Graph, inputs: Record<string, TensorData>): Float32Array[] {
-  const out = predict(model, graph, inputs);
+  const out = predictSync(model, graph, inputs);
   return graph.outputs.map((o) => out[o]!.data);
 }
 

@@ -9,10 +9,9 @@ import {
 } from "@fusegraph/dsl";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { randomData } from "./__fixtures__/graph.js";
+import { predictSync, randomData } from "./__fixtures__/graph.js";
 import { useBackend } from "./backend.js";
 import { compile } from "./compile.js";
-import { predict } from "./predict.js";
 
 beforeAll(async () => {
   await useBackend("cpu");
@@ -32,7 +31,7 @@ const backends: Record<"cpu" | "tfjs", Run> = {
   tfjs: (graph, weights, inputs) => {
     const model = compile(graph, { weights });
     try {
-      return predict(model, graph, inputs).conv!.data;
+      return predictSync(model, graph, inputs).conv!.data;
     } finally {
       model.dispose();
     }

@@ -13,6 +13,8 @@ const warn = vi.spyOn(console, "warn");
 const log = vi.spyOn(console, "log");
 
 beforeAll(async () => {
+  // As the CLI does: the banner advising tfjs-node is tfjs's own output, silenced by whoever owns the console.
+  tf.env().set("PROD", true);
   expect(await useBackend()).toBe("wasm");
 });
 afterAll(async () => {
@@ -35,14 +37,14 @@ describe("wasm backend", () => {
     "model/hed-like",
     "conv1x1Add/resizeFirst-bilinear-batchNorm",
   ]) {
-    it(`${name}: wasm agrees with the cpu executor`, () => {
+    it(`${name}: wasm agrees with the cpu executor`, async () => {
       const c = opCases.find((o) => o.name === name);
       if (!c) throw new Error(`opCases has ${name}`);
       const graph = loadGraph(c.spec);
       const weights = initWeights(graph, { seed: 2 });
       const model = compile(graph, { weights });
       const inputs = randomInputs(graph, 30);
-      const got = predict(model, graph, inputs);
+      const got = await predict(model, graph, inputs);
       const cpu = prepare(graph, weights);
       try {
         const want = cpu.run(inputs);
@@ -55,7 +57,7 @@ describe("wasm backend", () => {
     });
   }
 
-  it("prints nothing to the console (tfjs's banner advising tfjs-node is silenced)", () => {
+  it("prints nothing to the console (with tfjs's banner silenced by PROD, as the CLI does)", () => {
     expect(warn).not.toHaveBeenCalled();
     expect(log).not.toHaveBeenCalled();
   });

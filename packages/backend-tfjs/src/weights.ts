@@ -1,4 +1,4 @@
-import { type Graph, graphWeights, type WeightMap, weightKey } from "@fusegraph/dsl";
+import { type Graph, graphWeights, liveNodeIds, type WeightMap, weightKey } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { CompileError } from "./errors.js";
 import { layerNameFor } from "./names.js";
@@ -18,7 +18,10 @@ interface LayerWeights {
  */
 function layerWeights(model: tf.LayersModel, graph: Graph): LayerWeights[] {
   const groups = new Map<string, LayerWeights>();
+  // Nodes no output depends on are not compiled (see `compile`): they have no layers to hold weights.
+  const live = liveNodeIds(graph);
   for (const { nodeId, spec } of graphWeights(graph)) {
+    if (!live.has(nodeId)) continue;
     const slash = spec.name.lastIndexOf("/");
     const owner = slash < 0 ? nodeId : `${nodeId}/${spec.name.slice(0, slash)}`;
     const layerName = layerNameFor(owner);
@@ -92,7 +95,8 @@ function sharedKeys(graph: Graph): Map<string, { node: string; target: string }>
 
 /**
  * Loads a {@link WeightMap} (e.g. from `initWeights` or backend-cpu) into a model compiled from the
- * graph. Every weight the graph declares must be present with its declared shape. Shared weights are
+ * graph. Every weight of a compiled node (one an output depends on) must be present with its declared
+ * shape; weights of unused nodes are skipped. Shared weights are
  * given once, under the target node's id (they live on its layers, which the sharing nodes call too);
  * a weight keyed under a sharing node is refused.
  */

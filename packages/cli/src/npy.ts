@@ -5,7 +5,15 @@
  * spaces to a 64-byte boundary and ended by `\n`, then the values in C order.
  */
 
+import { MAX_ELEMENTS } from "@fusegraph/dsl";
+
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/**
+ * Bounds on a header read: numpy itself refuses headers over 10,000 characters unless told otherwise
+ * (`max_header_size` in `numpy.lib.format`), and a valid header nests two levels (a dict holding a tuple).
+ */
+export const NPY_LIMITS = { maxHeaderBytes: 10_000, maxDepth: 2 } as const;
 
 /** Why a file is not an `.npy` array this CLI can use; the message names the file and the rule. */
 export class NpyError extends Error {
@@ -17,6 +25,8 @@ export interface NpyArray {
   data: Float32Array;
   /** What was converted on the way in (float64 to float32), for the CLI to mention. */
   notes: string[];
+  /** float64 values beyond float32's range, now ±Infinity (always 0 for float32 data). */
+  overflowed: number;
 }
 
 type PyValue = string | number | boolean | number[] | PyDict;
@@ -27,8 +37,14 @@ interface PyDict {
 /** A parser for the header's small Python-literal subset: a dict of strings, booleans, ints and int tuples. */
 function parseHeader(text: string, label: string): PyDict {
   let i = 0;
+  let depth = 0;
   const fail = (what: string): never => {
-    throw new NpyError(`${label}: malformed .npy header (${what} at character ${i}): ${text.trim()}`);
+    // JSON.stringify escapes newlines and control characters, so the message stays one line.
+    const shown = JSON.stringify(text.trim().slice(0, 120));
+    throw new NpyError(`${label}: malformed .npy header (${what} at character ${i}): ${shown}`);
+  };
+  const enter = () => {
+    if (++depth > NPY_LIMITS.maxDepth) fail(`nesting deeper than ${NPY_LIMITS.maxDepth} levels`);
   };
   const ws = () => {
     while (i < text.length && /\s/.test(text[i] ?? "")) i++;
@@ -44,12 +60,14 @@ function parseHeader(text: string, label: string): PyDict {
       return s;
     }
     if (c === "{") {
+      enter();
       i++;
       const out: PyDict = {};
       for (;;) {
         ws();
         if (text[i] === "}") {
           i++;
+          depth--;
           return out;
         }
         const key = value();
@@ -65,12 +83,14 @@ function parseHeader(text: string, label: string): PyDict {
     }
     if (c === "(" || c === "[") {
       const close = c === "(" ? ")" : "]";
+      enter();
       i++;
       const items: number[] = [];
       for (;;) {
         ws();
         if (text[i] === close) {
           i++;
+          depth--;
           return items;
         }
         const v = value();
@@ -81,7 +101,7 @@ function parseHeader(text: string, label: string): PyDict {
         else if (text[i] !== close) fail(`expected ',' or '${close}'`);
       }
     }
-    const word = /^(True|False|-?\d+L?)/.exec(text.slice(i));
+    const word = /^(True|False|-?\d+L?)/.exec(text.slice(i, i + 32));
     if (!word) return fail("unexpected input");
     i += word[0].length;
     if (word[0] === "True") return true;
@@ -111,8 +131,14 @@ export function readNpy(bytes: Uint8Array, label = "<npy>"): NpyArray {
     );
   }
   const lengthBytes = major === 1 ? 2 : 4;
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lengthBytes;
+  if (start > bytes.length) throw new NpyError(`${label}: the .npy header is truncated`);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLength > NPY_LIMITS.maxHeaderBytes) {
+    throw new NpyError(
+      `${label}: the .npy header is ${headerLength} bytes, more than ${NPY_LIMITS.maxHeaderBytes} (numpy's own limit); a float32 array's header is under 200`,
+    );
+  }
   if (start + headerLength > bytes.length) throw new NpyError(`${label}: the .npy header is truncated`);
   const header = parseHeader(
     new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(start, start + headerLength)),
@@ -135,6 +161,11 @@ export function readNpy(bytes: Uint8Array, label = "<npy>"): NpyArray {
     throw new NpyError(`${label} holds dtype '${descr}'; expected float32 ('<f4'). Hint: ${DTYPE_HINT}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_ELEMENTS) {
+    throw new NpyError(
+      `${label}: shape (${shape.join(", ")}) declares ${count.toExponential(2)} values, more than ${MAX_ELEMENTS}`,
+    );
+  }
   const offset = start + headerLength;
   const available = bytes.length - offset;
   if (available !== count * itemSize) {
@@ -144,13 +175,18 @@ export function readNpy(bytes: Uint8Array, label = "<npy>"): NpyArray {
   }
   const data = new Float32Array(count);
   const notes: string[] = [];
+  let overflowed = 0;
   if (itemSize === 4) {
     for (let k = 0; k < count; k++) data[k] = view.getFloat32(offset + 4 * k, true);
   } else {
-    for (let k = 0; k < count; k++) data[k] = view.getFloat64(offset + 8 * k, true);
+    for (let k = 0; k < count; k++) {
+      const x = view.getFloat64(offset + 8 * k, true);
+      data[k] = x;
+      if (Number.isFinite(x) && !Number.isFinite(data[k]!)) overflowed++;
+    }
     notes.push(`${label}: converted float64 ('<f8') to float32`);
   }
-  return { shape: [...shape], data, notes };
+  return { shape: [...shape], data, notes, overflowed };
 }
 
 /** The Python tuple literal numpy writes for a shape: `()`, `(3,)`, `(2, 3)`. */

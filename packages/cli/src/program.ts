@@ -7,6 +7,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerDocs } from "./commands/docs.js";
 import { registerEquivalence } from "./commands/equivalence.js";
 import { registerGraph } from "./commands/graph.js";
+import { registerInit } from "./commands/init.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerList } from "./commands/list.js";
 import { registerMain } from "./commands/main.js";
@@ -30,6 +31,7 @@ const COMMANDS = [
   registerEquivalence,
   registerSchema,
   registerDocs,
+  registerInit,
   registerMain,
 ];
 
@@ -45,9 +47,11 @@ function version(): string {
 
 const HELP_AFTER = `
 Specs:
-  <spec> is a YAML or JSON spec file, - for standard input, or the name of a bundled
-  example (resnet50, densenet121, ...) or sample spec (tiny-unet, tiny-hed, ...). A bare name
-  is tried as an example first; write example:<name> or sample:<name> to choose.
+  <spec> is a YAML or JSON spec file, a JavaScript module (.js, .mjs) whose default or "spec"
+  export is a builder from @fusegraph/dsl's spec() or a spec object (compile .ts files to .mjs
+  first), - for standard input, or the name of a bundled example (resnet50, densenet121, ...)
+  or sample spec (tiny-unet, tiny-hed, ...). A bare name is tried as an example first; write
+  example:<name> or sample:<name> to choose.
 
 Examples:
   $ fusegraph check model.yaml
@@ -58,7 +62,7 @@ Examples:
   $ fusegraph verify tiny-fpn
   $ fusegraph run tiny-hed --random --out edges.npy
   $ fusegraph graph tiny-fpn --out tiny-fpn.svg
-  $ fusegraph main
+  $ fusegraph main                     # long: every example, a few minutes
 
 Exit codes:
   0  ok (warnings may have been printed)
@@ -205,7 +209,8 @@ export function reportError(err: unknown, io: CliIO, debug: boolean, json = fals
     }
     return ExitCode.usage;
   }
-  if (err instanceof UsageError) {
+  // OutputDirError (@fusegraph/dsl/node, matched by name): an output path that is refused or cannot be written.
+  if (err instanceof UsageError || (err instanceof Error && err.name === "OutputDirError")) {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
     if (json) writeJson(io, { ok: false, error: { code: "usage", message: err.message } });
     return ExitCode.usage;

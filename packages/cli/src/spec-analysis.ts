@@ -8,6 +8,7 @@ import {
   type SpecIssue,
   validateSpec,
 } from "@fusegraph/dsl";
+import { nodeImportResolver } from "@fusegraph/dsl/node";
 import type { SpecSource } from "./spec-input.js";
 
 /** The outcome of checking one spec: the graph and its warnings, or every issue found. */
@@ -15,9 +16,13 @@ export type Checked =
   | { ok: true; graph: Graph; warnings: readonly SpecIssue[] }
   | { ok: false; issues: readonly SpecIssue[] };
 
-export function validateSource(source: SpecSource): Checked {
+/** Validates a spec source; its `imports:` resolve from its own file, else from `cwd`. */
+export function validateSource(source: SpecSource, cwd: string = process.cwd()): Checked {
+  const origin = source.kind === "text" ? source.importOrigin : undefined;
   const result = validateSpec(source.kind === "text" ? source.text : source.document, {
     filename: source.label,
+    resolveImport: nodeImportResolver({ cwd }),
+    ...(origin ? { origin } : {}),
   });
   return result.ok
     ? { ok: true, graph: result.graph, warnings: result.warnings }
@@ -41,6 +46,10 @@ export interface IssueJson {
   hint: string | null;
   expected: string | null;
   received: string | null;
+  /** The imported file the issue is in; null when it is in the spec itself. */
+  file: string | null;
+  /** That file's package, `name@version`; null when none. */
+  package: string | null;
 }
 
 export function issueJson(i: SpecIssue): IssueJson {
@@ -55,6 +64,8 @@ export function issueJson(i: SpecIssue): IssueJson {
     hint: i.hint ?? null,
     expected: i.expected ?? null,
     received: i.received ?? null,
+    file: i.file ?? null,
+    package: i.package ?? null,
   };
 }
 

@@ -1,8 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadWeights, saveWeights } from "@fusegraph/backend-cpu";
-import { loadModel, modelWeights } from "@fusegraph/backend-tfjs";
+import { loadModel, modelWeights } from "@fusegraph/backend-tfjs/node";
 import { initWeights, validateSpec } from "@fusegraph/dsl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatBytes } from "../src/commands/compare.js";
@@ -33,33 +41,31 @@ function graphOf(text: string) {
 }
 
 describe("fusegraph compile", () => {
-  it("refuses an existing directory without --force (exit 2, with the hint) and writes nothing", async () => {
-    mkdirSync(join(dir, "taken"));
-    writeFileSync(join(dir, "taken", "keep.txt"), "mine");
-    const r = await inDir(["compile", "small.yaml", "--out", "taken"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe(
-      'fusegraph: error: output directory "taken" already exists; pass --force to replace it\n',
-    );
-    expect(readFileSync(join(dir, "taken", "keep.txt"), "utf8")).toBe("mine");
+  it("never replaces a directory of the user's, even with --force (exit 2), and writes nothing", async () => {
+    mkdirSync(join(dir, "mine"));
+    writeFileSync(join(dir, "mine", "keep.txt"), "mine");
+    for (const force of [[], ["--force"]]) {
+      const r = await inDir(["compile", "small.yaml", "--out", "mine", ...force]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^fusegraph: error: --out mine is not a fusegraph output \(it holds "keep.txt"\)/,
+      );
+    }
+    expect(readdirSync(join(dir, "mine"))).toEqual(["keep.txt"]);
   });
 
   it("--backend cpu writes initWeights(seed) in the fusegraph weights format; --force replaces", async () => {
-    const r = await inDir([
-      "compile",
-      "small.yaml",
-      "--backend",
-      "cpu",
-      "--out",
-      "taken",
-      "--seed",
-      "5",
-      "--force",
-    ]);
+    const args = ["compile", "small.yaml", "--backend", "cpu", "--out", "taken"];
+    expect((await inDir([...args, "--seed", "4"])).code).toBe(0);
+    const refused = await inDir([...args, "--seed", "5"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'fusegraph: error: output directory "taken" already exists; pass --force to replace it\n',
+    );
+    const r = await inDir([...args, "--seed", "5", "--force"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^wrote {2}taken\/weights\.json, taken\/weights\.bin {2}\(cpu, 313 params/);
-    expect(existsSync(join(dir, "taken", "keep.txt"))).toBe(false);
     const g = graphOf(SMALL_ADD_NET);
     const back = await loadWeights(join(dir, "taken"), g);
     const expected = initWeights(g, { seed: 5 });
@@ -84,6 +90,22 @@ describe("fusegraph compile", () => {
     model.dispose();
     const expected = initWeights(g, { seed: 5 });
     for (const [k, w] of expected) expect(got.get(k)?.data).toEqual(w.data);
+  });
+
+  it("--portable writes a model of tfjs built-in layers only; it is refused with --backend cpu", async () => {
+    const r = await inDir(["compile", "sample:tiny-fpn", "--portable", "--out", "portable", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, backend: "tfjs", target: "portable" });
+    const classes = (text: string) => [...text.matchAll(/"class_name":"(\w+)"/g)].map((m) => m[1]);
+    const portable = classes(readFileSync(join(dir, "portable", "model.json"), "utf8"));
+    expect(portable.filter((c) => c?.startsWith("Fusegraph"))).toEqual([]);
+    // Control: the default (trainable) model of the same spec does use fusegraph's custom layers.
+    expect((await inDir(["compile", "sample:tiny-fpn", "--out", "trainable"])).code).toBe(0);
+    const trainable = classes(readFileSync(join(dir, "trainable", "model.json"), "utf8"));
+    expect(trainable.some((c) => c?.startsWith("Fusegraph"))).toBe(true);
+    const cpu = await inDir(["compile", "small.yaml", "--backend", "cpu", "--portable", "--out", "p2"]);
+    expect(cpu.code).toBe(2);
+    expect(cpu.stderr).toMatch(/--portable applies to --backend tfjs only/);
   });
 
   it("a weights directory that does not fit the graph is a usage error", async () => {
@@ -126,7 +148,17 @@ describe("fusegraph run", () => {
     expect(JSON.parse(r.stdout)).toEqual({
       ok: true,
       backend: "cpu",
-      outputs: [{ id: "y", shape: [1, 2, 2, 1], min: -8, max: 6, mean: 1, file: "y.npy" }],
+      outputs: [
+        {
+          id: "y",
+          shape: [1, 2, 2, 1],
+          min: -8,
+          max: 6,
+          mean: 1,
+          nonFinite: { nan: 0, posInf: 0, negInf: 0 },
+          file: "y.npy",
+        },
+      ],
     });
     const y = readNpy(readFileSync(join(dir, "y.npy")));
     expect(y.shape).toEqual([1, 2, 2, 1]);

@@ -205,9 +205,68 @@ describe("fusegraph main", () => {
       // 6,434 float32 weights.
       expect(readFileSync(join(dir, "out/sample-tiny-unet/weights.bin")).length).toBe(6_434 * 4);
       expect(out).toContain("2 specs: 2 ok, 0 failed");
+      // It says where everything went: each model directory with its weights' size, and the drawings.
+      const outDir = join(dir, "out");
+      expect(out).toContain(`\nOutputs, in ${outDir}/:\n  2 tfjs models (model.json + weights.bin):\n`);
+      expect(out).toMatch(new RegExp(`^ {4}${join(outDir, "sample-tiny-unet")}/\\s+25\\.1 KiB$`, "m"));
+      expect(out).toContain(`  2 drawings: ${join(outDir, "<name>.svg")}\n`);
+      expect(out).not.toContain("not written");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("writes a model over 4 MiB of weights only with --full-weights, and says so", async () => {
+    // 1024 -> 1100 dense: 1,127,500 float32 params, 4,510,000 bytes (> 4 MiB = 4,194,304).
+    const big = [
+      "fusegraph: 1",
+      "name: big",
+      "inputs:",
+      "  x: [1024]",
+      "nodes:",
+      "  d: { op: dense, input: x, units: 1100 }",
+      "outputs: [d]",
+      "",
+    ].join("\n");
+    const dir = tmp();
+    try {
+      const { ctx, stdout } = context();
+      const code = await runMain({ outDir: join(dir, "o") }, ctx, undefined, [textSubject("big", big)]);
+      expect(code).toBe(0);
+      // Compiled and verified in memory, but nothing written but the drawing.
+      expect(stdout()).toMatch(
+        /^\[1\/1\] big: check ok, inspect ok, yaml skipped, compile ok, verify ok, draw ok$/m,
+      );
+      expect(existsSync(join(dir, "o/sample-big"))).toBe(false);
+      expect(existsSync(join(dir, "o/sample-big.svg"))).toBe(true);
+      expect(stdout()).toContain(
+        "  not written: 1 model with over 4.0 MiB of weights (4.3 MiB in all), compiled and verified in memory;\n" +
+          "  rerun with --full-weights to write them:\n    big\n",
+      );
+      expect(stdout()).not.toContain("tfjs model");
+
+      // Negative control: the same job with --full-weights writes the model, every weight of it.
+      const full = context();
+      const again = await runMain({ outDir: join(dir, "o"), fullWeights: true }, full.ctx, undefined, [
+        textSubject("big", big),
+      ]);
+      expect(again).toBe(0);
+      expect(readFileSync(join(dir, "o/sample-big/weights.bin")).length).toBe((1024 * 1100 + 1100) * 4);
+      expect(full.stdout()).toMatch(
+        /^ {2}1 tfjs model \(model\.json \+ weights\.bin\):\n {4}\S+sample-big\/\s+4\.3 MiB$/m,
+      );
+      expect(full.stdout()).not.toContain("not written");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--full-weights is an option of the command, and the help says what it writes", async () => {
+    const help = await run(["main", "--help"]);
+    expect(help.stdout).toMatch(/--full-weights +also write the models with more than 4 MiB of weights/);
+    expect(help.stdout).toContain(
+      "bigger ones are\ncompiled and verified in memory only, unless --full-weights",
+    );
   });
 
   it("--json adds verify's errors and the written files", async () => {
@@ -225,6 +284,7 @@ describe("fusegraph main", () => {
         "sample-tiny-hed/weights.bin",
         "sample-tiny-hed.svg",
       ]);
+      expect(hed.weights).toEqual({ bytes: 3_759 * 4, written: true });
       expect(body.comparisons).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -86,6 +86,72 @@ describe("readNpy", () => {
     expect(() => readNpy(numpyFixture(dict), "bad.npy")).toThrow(message);
   });
 
+  it("bounds the header: nesting and size are refused before any recursion", () => {
+    // A header nested 100,000 deep fits no real header; its declared length alone refuses it.
+    const deep = `{'descr': ${"(".repeat(100_000)}`;
+    expect(() => readNpy(numpyFixture(deep, [2, 0], []), "deep.npy")).toThrow(
+      /deep\.npy: the \.npy header is \d+ bytes, more than 10000/,
+    );
+    // Within the size bound, nesting beyond a dict holding a tuple is refused by depth.
+    const nested = "{'descr': '<f4', 'fortran_order': False, 'shape': ((((2,),),),), }";
+    expect(() => readNpy(numpyFixture(nested), "n.npy")).toThrow(/nesting deeper than 2 levels/);
+    // Negative control: the normal two levels parse.
+    expect(readNpy(numpyFixture(DICT_2x3)).shape).toEqual([2, 3]);
+  });
+
+  it("keeps malformed-header messages on one line and short", () => {
+    const dict = `{'descr': '<f4',\n 'fortran_order': False, 'shape': (2, 3), 'x': ${"9".repeat(500)}`;
+    let message = "";
+    try {
+      readNpy(numpyFixture(dict), "m.npy");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^m\.npy: malformed \.npy header/);
+    expect(message).not.toContain("\n");
+    expect(message.length).toBeLessThan(300);
+  });
+
+  it.each([
+    [
+      "a file shorter than its version 2.0 length field",
+      new Uint8Array([0x93, ...ascii("NUMPY"), 2, 0, 10, 0]),
+      /header is truncated/,
+    ],
+    ["a header longer than the file", numpyFixture(DICT_2x3).subarray(0, 40), /header is truncated/],
+    [
+      "version 4.0",
+      new Uint8Array([0x93, ...ascii("NUMPY"), 4, 0, 0, 0, 0, 0]),
+      /format version 4\.0 is not supported/,
+    ],
+  ])("rejects %s", (_, bytes, message) => {
+    expect(() => readNpy(bytes, "t.npy")).toThrow(NpyError);
+    expect(() => readNpy(bytes, "t.npy")).toThrow(message);
+  });
+
+  it("refuses a declared shape above the element bound without allocating it", () => {
+    const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }";
+    expect(() => readNpy(numpyFixture(dict), "big.npy")).toThrow(
+      /declares 1\.00e\+15 values, more than 2147483647/,
+    );
+  });
+
+  it("reads NaN and Infinity as they are, and counts float64 values beyond float32's range", () => {
+    const a = readNpy(writeNpy([3], new Float32Array([Number.NaN, Infinity, 1])));
+    expect([...a.data]).toEqual([Number.NaN, Infinity, 1]);
+    expect(a.overflowed).toBe(0);
+    const dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }";
+    const header = numpyFixture(dict, [1, 0], []);
+    const bytes = new Uint8Array([
+      ...header,
+      ...new Uint8Array(new Float64Array([1e39, -1e300, Infinity]).buffer),
+    ]);
+    const b = readNpy(bytes, "x.npy");
+    expect([...b.data]).toEqual([Infinity, -Infinity, Infinity]);
+    // The Infinity that was already one is not an overflow.
+    expect(b.overflowed).toBe(2);
+  });
+
   it("rejects a file without the magic", () => {
     expect(() => readNpy(new TextEncoder().encode("not numpy at all"), "x.npy")).toThrow(
       "x.npy is not a .npy file",

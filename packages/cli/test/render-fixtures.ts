@@ -1,8 +1,8 @@
-import { type Graph, validateSpec } from "@fusegraph/dsl";
+import { type Graph, type ParseOptions, validateSpec } from "@fusegraph/dsl";
 
 /** Validates a spec (text or document) or throws with its issues: test input must be valid. */
-export function graphOf(source: Parameters<typeof validateSpec>[0]): Graph {
-  const r = validateSpec(source);
+export function graphOf(source: Parameters<typeof validateSpec>[0], opts?: ParseOptions): Graph {
+  const r = validateSpec(source, opts);
   if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
   return r.graph;
 }

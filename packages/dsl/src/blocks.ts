@@ -1,5 +1,6 @@
-import type { BlockSpec, NodeSpec, SpecDocument } from "./document.js";
+import type { NodeSpec, SpecDocument } from "./document.js";
 import { type ExprEnv, substitute } from "./expr.js";
+import { type BlockDef, type BlockTable, loadBlockTable, type UseScope } from "./imports.js";
 import { type IssueCode, issue, type SpecIssue, type SpecPath } from "./issues.js";
 import { LIMITS } from "./limits.js";
 import { didYouMeanText } from "./suggest.js";
@@ -41,10 +42,12 @@ interface Scope {
   prefix: string;
   /** The block being expanded, absent at the top level. */
   block?: { name: string; locals: ReadonlySet<string>; inputs: readonly string[] };
+  /** What `use:` names here: the enclosing document's blocks and imports. */
+  uses: UseScope;
   env: ExprEnv;
   via: SpecPath[];
   scope: string[];
-  /** Blocks being expanded, outermost first: a repeat inside it is a cycle. */
+  /** Keys of the blocks being expanded, outermost first: using one of them again is a cycle. */
   stack: string[];
 }
 
@@ -56,10 +59,15 @@ class LimitReached {}
  * Ids: `<use>/<local>`, or `<use>.<k>/<local>` when `repeat` is above 1; nested uses nest ids.
  * Inside a block, refs name only the block's own nodes and inputs. `with` values are evaluated per
  * instance against the enclosing scope's params plus the instance's own `i` and `n`.
- * The total of nodes and aliases is bounded by {@link LIMITS.maxNodes}.
+ * The total of nodes and aliases is bounded by {@link LIMITS.maxNodes}. `table` holds the blocks
+ * `use:` may name (the document's own and imported ones, see {@link loadBlockTable}).
  */
-export function expandBlocks(doc: SpecDocument, report: (issue: SpecIssue) => void): Expanded {
-  return new Expander(doc, report).run();
+export function expandBlocks(
+  doc: SpecDocument,
+  report: (issue: SpecIssue) => void,
+  table: BlockTable = loadBlockTable(doc, {}, report),
+): Expanded {
+  return new Expander(doc, report, table).run();
 }
 
 class Expander {
@@ -68,19 +76,17 @@ class Expander {
   private readonly ids = new Set<string>();
   private readonly reported = new Set<string>();
   private readonly badBlocks = new Set<string>();
-  private readonly blocks: ReadonlyMap<string, BlockSpec>;
   private count = 0;
 
   constructor(
     private readonly doc: SpecDocument,
     private readonly sink: (issue: SpecIssue) => void,
-  ) {
-    this.blocks = new Map(Object.entries(doc.blocks ?? {}));
-  }
+    private readonly table: BlockTable,
+  ) {}
 
   run(): Expanded {
-    for (const [name, spec] of this.blocks) this.checkBlock(name, spec);
-    const top: Scope = { prefix: "", env: new Map(), via: [], scope: [], stack: [] };
+    for (const def of this.table.defs.values()) this.checkBlock(def);
+    const top: Scope = { prefix: "", uses: this.table.top, env: new Map(), via: [], scope: [], stack: [] };
     try {
       this.expandNodes(this.doc.nodes, ["nodes"], top);
     } catch (e) {
@@ -101,8 +107,7 @@ class Expander {
     this.sink(i);
   }
 
-  private checkBlock(name: string, spec: BlockSpec): void {
-    const at: SpecPath = ["blocks", name];
+  private checkBlock({ key, name, spec, base: at }: BlockDef): void {
     let ok = true;
     const bad = (path: SpecPath, message: string, hint?: string) => {
       ok = false;
@@ -131,7 +136,7 @@ class Expander {
         `output "${spec.output}" is not one of its nodes.${didYouMeanText(spec.output, Object.keys(spec.nodes))}`,
       );
     }
-    if (!ok) this.badBlocks.add(name);
+    if (!ok) this.badBlocks.add(key);
   }
 
   /** Counts one node or alias against the expansion limit. */
@@ -311,26 +316,30 @@ class Expander {
     scope: Scope,
   ): void {
     const useId = scope.prefix + local;
-    const spec = this.blocks.get(name);
-    if (!spec) {
+    const key = scope.uses.get(name);
+    if (key === null) return; // a failed import, reported at its imports: entry
+    const def = key === undefined ? undefined : this.table.defs.get(key);
+    if (!def) {
+      const known = [...scope.uses.keys()];
       this.report(
         "block_error",
         [...path, "use"],
-        `use "${useId}": no block named "${name}".${didYouMeanText(name, this.blocks.keys())}`,
+        `use "${useId}": no block named "${name}".${didYouMeanText(name, known)}`,
         {
           nodeId: useId,
           received: name,
-          expected:
-            this.blocks.size > 0 ? [...this.blocks.keys()].join(" | ") : "a block defined under blocks:",
+          expected: known.length > 0 ? known.join(" | ") : "a block defined under blocks: or imports:",
         },
       );
       return;
     }
-    if (scope.stack.includes(name)) {
+    const { spec } = def;
+    if (scope.stack.includes(def.key)) {
+      const loop = [...scope.stack.slice(scope.stack.indexOf(def.key)), def.key];
       this.report(
         "block_error",
         [...path, "use"],
-        `block "${name}" uses itself: ${[...scope.stack.slice(scope.stack.indexOf(name)), name].join(" → ")}`,
+        `block "${def.name}" uses itself: ${loop.map((k) => this.table.defs.get(k)?.name ?? k).join(" → ")}`,
         {
           nodeId: useId,
           hint: "blocks may nest but not recurse; use repeat to chain copies",
@@ -349,11 +358,11 @@ class Expander {
       );
       return;
     }
-    if (this.badBlocks.has(name)) return; // already reported at the definition
+    if (this.badBlocks.has(def.key)) return; // already reported at the definition
     let ok = true;
     const err = (p: SpecPath, message: string, extra: Partial<SpecIssue> = {}) => {
       ok = false;
-      this.report("block_error", p, `use "${useId}" of block "${name}": ${message}`, {
+      this.report("block_error", p, `use "${useId}" of ${def.label}: ${message}`, {
         nodeId: useId,
         ...extra,
       });
@@ -399,7 +408,7 @@ class Expander {
     if (!ok || n === undefined || fed.some((f) => f === undefined)) return;
 
     const locals = new Set(Object.keys(spec.nodes));
-    const inner = { name, locals, inputs: spec.inputs };
+    const inner = { name: def.name, locals, inputs: spec.inputs };
     let prev: string | undefined;
     for (let k = 0; k < n; k++) {
       const instance = n > 1 ? `${useId}.${k}` : useId;
@@ -419,13 +428,14 @@ class Expander {
       spec.inputs.forEach((input, j) => {
         this.alias(prefix + input, j === 0 && prev !== undefined ? prev : (fed[j] as string), path);
       });
-      this.expandNodes(spec.nodes, ["blocks", name, "nodes"], {
+      this.expandNodes(spec.nodes, [...def.base, "nodes"], {
         prefix,
         block: inner,
+        uses: def.uses,
         env,
         via: [...scope.via, path],
         scope: [...scope.scope, instance],
-        stack: [...scope.stack, name],
+        stack: [...scope.stack, def.key],
       });
       prev = prefix + spec.output;
       if (n > 1) this.alias(instance, prev, path);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { FlatNode } from "./blocks.js";
 import type { OpDef, WeightSpec } from "./define-op.js";
 import type { SpecDocument } from "./document.js";
+import { blockBaseOf } from "./imports.js";
 import { issue, type SpecIssue, type SpecPath } from "./issues.js";
 import { isOpKind, type OpKind, ops } from "./ops/index.js";
 import { formatShape, type Shape, sameShape } from "./shape.js";
@@ -102,8 +103,8 @@ class ExpansionFallout {
     const errors = issues.filter((i) => i.severity === "error");
     this.complete = errors.length === 0;
     for (const i of errors) {
-      // A node is written at ["nodes", id] or ["blocks", name, "nodes", local].
-      const depth = i.path[0] === "blocks" ? 4 : 2;
+      // A node is written at ["nodes", id] or [...blockBase, "nodes", local].
+      const depth = (blockBaseOf(i.path)?.length ?? 0) + 2;
       if (i.path.length < depth) continue;
       const key = pathKey(i.path.slice(0, depth));
       this.spoiled.add(key);
@@ -136,14 +137,15 @@ class ExpansionFallout {
     const heads = [ref];
     for (let cut = ref.indexOf("/"); cut >= 0; cut = ref.indexOf("/", cut + 1)) heads.push(ref.slice(0, cut));
     if (heads.some((h) => this.failedIds.has(h) || this.failedIds.has(h.replace(/\.\d+$/, "")))) return true;
-    if (reader?.path[0] !== "blocks") return false;
+    const base = reader && blockBaseOf(reader.path);
+    if (!base) return false;
     const prefix = reader.id.slice(0, reader.id.lastIndexOf("/") + 1);
     if (!ref.startsWith(prefix)) return false;
     const local = ref
       .slice(prefix.length)
       .split("/")[0]!
       .replace(/\.\d+$/, "");
-    return this.spoiled.has(pathKey(["blocks", reader.path[1]!, "nodes", local]));
+    return this.spoiled.has(pathKey([...base, "nodes", local]));
   }
 }
 

@@ -60,6 +60,11 @@ export const documentSchema = z.strictObject({
   name: z.string().min(1),
   doc: z.string().optional(),
   inputs: z.record(z.string(), z.array(dim).min(1)),
+  /**
+   * Blocks from other documents, by the name `use:` knows them by: `@scope/pkg/name` or `pkg/name` (a
+   * block a spec package declares) or `./file.yaml#block` (relative to this document).
+   */
+  imports: z.record(z.string(), z.string()).optional(),
   blocks: z.record(z.string(), blockSchema).optional(),
   nodes: z.record(z.string(), nodeSchema),
   outputs: z.array(z.string()).min(1),

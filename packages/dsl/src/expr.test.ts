@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${expr}` templates are what these tests exercise
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EXPR_LIMITS, type ExprResult, evaluateExpr, substitute } from "./expr.js";
@@ -65,6 +66,15 @@ describe("evaluateExpr", () => {
     ["(1 + 2", "invalid_params", /expected "\)"/],
     ["1 2", "invalid_params", /unexpected "2"/],
     ["width = 3", "invalid_params", /unexpected character "="/],
+    [
+      "2 ** i",
+      "invalid_params",
+      /^operator "\*\*" is not supported; the operators are \?: \|\| && == .*min\(a, b\)/,
+    ],
+    ["1 << i", "invalid_params", /^operator "<<" is not supported; the operators are .* \/\/ % /],
+    ["x >> 1", "invalid_params", /^operator ">>" is not supported/],
+    ["a & b", "invalid_params", /^operator "&" is not supported/],
+    ["a === b", "invalid_params", /^operator "===" is not supported/],
     ["min(1)", "invalid_params", /takes 2 arguments, received 1/],
     ["max(1, 2, 3)", "invalid_params", /takes 2 arguments, received 3/],
     ["", "invalid_params", /empty expression/],
@@ -77,6 +87,18 @@ describe("evaluateExpr", () => {
       expect(r.code).toBe(code);
       expect(r.message).toMatch(message);
     }
+  });
+
+  it("names a refused operator, lists the supported ones and says what to write instead", () => {
+    const pow = evaluateExpr("2 ** i", new Map([["i", 3]]));
+    expect(pow).toMatchObject({ ok: false, hint: expect.stringContaining("2 * 2 * 2") });
+    const shift = evaluateExpr("1 << i", new Map([["i", 3]]));
+    expect(shift).toMatchObject({ ok: false, hint: expect.stringContaining("x * 4") });
+    // Negative control: the operators the refused ones are built from still work where they belong.
+    const env3 = new Map([["i", 3]]);
+    expect(value(evaluateExpr("2 * 2 * i", env3))).toBe(12);
+    expect(value(evaluateExpr("1 < i && i <= 3 || false", env3))).toBe(true);
+    expect(value(evaluateExpr("i == 3 ? 1 : 0", env3))).toBe(1);
   });
 
   it("bounds length and nesting without overflowing the stack", () => {
@@ -324,5 +346,36 @@ describe("substitute", () => {
     const { out, issues } = run({ a: "$constructor", ["__proto__"]: 1 }, new Map());
     expect(issues).toHaveLength(1);
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+});
+
+describe("docs/expressions.md", () => {
+  const doc = readFileSync(new URL("../../../docs/expressions.md", import.meta.url), "utf8");
+  // The example table's rows: `| \`expr\` | \`value\` |`, with `\|` standing for `|` inside cells.
+  const rows = [...doc.matchAll(/^\| `([^`]+)` +\| `(-?\d+|true|false)` +\|$/gm)].map((m) => ({
+    text: (m[1] ?? "").replaceAll("\\|", "|"),
+    shown: m[2] ?? "",
+  }));
+  const docEnv = new Map<string, unknown>([
+    ["i", 1],
+    ["n", 3],
+    ["width", 64],
+    ["stride", 2],
+  ]);
+
+  it("shows examples whose values are what evaluateExpr gives", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    for (const { text, shown } of rows) expect(String(value(evaluateExpr(text, docEnv))), text).toBe(shown);
+    // Negative control: the same comparison notices a wrong value.
+    expect(String(value(evaluateExpr("width * 4", docEnv)))).not.toBe("255");
+  });
+
+  it("documents the refused operators and the bounds the parser enforces", () => {
+    for (const op of ["**", "<<", ">>", "&", "^", "~", "==="]) {
+      expect(doc).toContain(`\`${op}\``);
+      expect(evaluateExpr(`1 ${op} 2`, docEnv).ok, op).toBe(false);
+    }
+    expect(doc).toContain(`at most ${EXPR_LIMITS.maxChars.toLocaleString("en-US")} characters`);
+    expect(doc).toContain(`at most ${EXPR_LIMITS.maxDepth} deep`);
   });
 });

@@ -50,7 +50,31 @@ const fail = (message: string, hint?: string): never => {
   throw new ExprFailure("invalid_params", message, hint);
 };
 
-const TOKEN = /\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\/\/|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:(),]))/y;
+/** Every operator the language has, loosest first, as error messages list them. */
+export const SUPPORTED_OPERATORS =
+  "?: || && == != < <= > >= + - * / // % unary - !, parentheses, min(a, b) and max(a, b)";
+
+/**
+ * Operators from other languages that fusegraph does not have. They are tokens of their own so that
+ * `2 ** i` says "** is not supported" instead of "unexpected *", with what to write instead.
+ */
+const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
+  ["**", "write the product out (2 * 2 * 2), or pass the power as a block param"],
+  ["<<", "multiply by a power of two instead (x * 4 for x << 2), or pass it as a block param"],
+  [">>>", "floor-divide by a power of two instead (x // 4 for x >> 2)"],
+  [">>", "floor-divide by a power of two instead (x // 4 for x >> 2)"],
+  ["===", "use == (values are never coerced)"],
+  ["!==", "use != (values are never coerced)"],
+  ["&", "bitwise operators are not supported; use && for booleans"],
+  ["|", "bitwise operators are not supported; use || for booleans"],
+  ["^", "bitwise operators are not supported; for a power write the product out"],
+  ["~", "bitwise operators are not supported; use - or !"],
+]);
+
+// NOTE: longer operators come first in the alternation so that `**` is not read as `*` `*`,
+// `===` as `==` `=`, `&&` as `&` `&`.
+const TOKEN =
+  /\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|<<|>>>|>>|===|!==|\/\/|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:(),&|^~]))/y;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -63,10 +87,15 @@ function tokenize(text: string): string[] {
       if (rest === "") break;
       return fail(
         `unexpected character "${rest[0]}"`,
-        "expressions use integers, names, + - * / // % ( ) and comparisons",
+        `expressions use integers, true, false, names and ${SUPPORTED_OPERATORS}`,
       );
     }
-    tokens.push(m[0].trim());
+    const token = m[0].trim();
+    const instead = UNSUPPORTED.get(token);
+    if (instead !== undefined) {
+      return fail(`operator "${token}" is not supported; the operators are ${SUPPORTED_OPERATORS}`, instead);
+    }
+    tokens.push(token);
   }
   return tokens;
 }

@@ -1,3 +1,4 @@
+import type { ImportedBlock } from "./imports.js";
 import type { SpecPath } from "./issues.js";
 import type { OpKind, OpParams } from "./ops/index.js";
 import type { Shape } from "./shape.js";
@@ -35,9 +36,31 @@ export interface Graph {
   inputs: readonly GraphInput[];
   nodes: readonly GraphNode[];
   outputs: readonly string[];
+  /** The blocks the spec imported and where each came from (absent when it imports none). */
+  imports?: readonly ImportedBlock[];
 }
 
 /** Shape of any node or graph input by id. */
 export function shapeOf(graph: Graph, id: string): Shape | undefined {
   return graph.inputs.find((i) => i.id === id)?.shape ?? graph.nodes.find((n) => n.id === id)?.shape;
+}
+
+/**
+ * Ids of the nodes the outputs depend on: their inputs, transitively, and the targets of their
+ * `shareWeights` (whose weights they use). The rest are what `validateSpec` warns about as `unused_node`;
+ * a backend may skip them, since no output can tell.
+ */
+export function liveNodeIds(graph: Graph): Set<string> {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const live = new Set<string>();
+  const stack = graph.outputs.filter((id) => byId.has(id));
+  for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+    if (live.has(id)) continue;
+    live.add(id);
+    const n = byId.get(id)!;
+    for (const d of n.shareWeights === undefined ? n.inputs : [...n.inputs, n.shareWeights]) {
+      if (byId.has(d) && !live.has(d)) stack.push(d);
+    }
+  }
+  return live;
 }

@@ -5,6 +5,15 @@ export * from "./define-op.js";
 export * from "./document.js";
 export * from "./expr.js";
 export * from "./graph.js";
+export {
+  IMPORTED,
+  type ImportedBlock,
+  type ImportFailure,
+  type ImportOrigin,
+  type ImportResolver,
+  type PackageRef,
+  type ResolvedImport,
+} from "./imports.js";
 export * from "./init.js";
 export * from "./issues.js";
 export * from "./ops/common.js";

@@ -14,7 +14,17 @@ export type IssueCode =
   | "unknown_op"
   | "limit_exceeded"
   | "block_error"
-  | "unused_node";
+  | "unused_node"
+  /** An `imports:` entry that cannot be used: a bad specifier, no resolver, an unreadable package. */
+  | "import_error"
+  /** An import whose package, file or block does not exist. */
+  | "import_not_found"
+  /** Documents that import each other, directly or through others. */
+  | "import_cycle"
+  /** An import named like a block of the same document. */
+  | "import_clash"
+  /** A valid spec that one backend cannot express (e.g. tfjs: conv2d with strides and dilation); the others run it. */
+  | "backend_unsupported";
 
 export type Severity = "error" | "warning";
 
@@ -30,6 +40,10 @@ export interface SpecIssue {
   column?: number;
   /** The node the issue is about, when there is one. */
   nodeId?: string;
+  /** The file the issue is in, when it is not the spec being checked (an imported block's file). */
+  file?: string;
+  /** The package that file belongs to, as `name@version`. */
+  package?: string;
   message: string;
   expected?: string;
   received?: string;
@@ -45,7 +59,8 @@ export function issue(
   message: string,
   extra: Partial<Omit<SpecIssue, "code" | "path" | "message">> = {},
 ): SpecIssue {
-  return { code, severity: code === "unused_node" ? "warning" : "error", path, message, ...extra };
+  const warning = code === "unused_node" || code === "backend_unsupported";
+  return { code, severity: warning ? "warning" : "error", path, message, ...extra };
 }
 
 export function isError(i: SpecIssue): boolean {
@@ -74,10 +89,12 @@ export function formatPath(path: SpecPath): string {
 }
 
 /** `file:line:col  code  message` plus the hint on its own line, as `fusegraph check` prints it. */
-export function formatIssue(i: SpecIssue, source = "<spec>"): string {
+export function formatIssue(i: SpecIssue, spec = "<spec>"): string {
+  const source = i.file ?? spec;
   const where =
     i.line !== undefined ? `${source}:${i.line}:${i.column ?? 1}` : `${source}:${formatPath(i.path)}`;
   const sev = i.severity === "warning" ? "warning " : "";
-  const head = `${where}  ${sev}${i.code}  ${i.message}`;
+  const from = i.package !== undefined ? ` (in ${i.package})` : "";
+  const head = `${where}  ${sev}${i.code}  ${i.message}${from}`;
   return i.hint ? `${head}\n    hint: ${i.hint}` : head;
 }

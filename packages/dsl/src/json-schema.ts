@@ -64,7 +64,7 @@ function variant(
 
 const useVariant = z
   .strictObject({
-    use: z.string().describe("name of a block under `blocks`"),
+    use: z.string().describe("name of a block under `blocks` or `imports`"),
     ...refs,
     with: z.record(z.string(), z.unknown()).optional().describe("values for the block's params"),
     repeat: z.union([z.number().int().positive(), z.string()]).optional().describe("chain n instances"),

@@ -13,6 +13,10 @@ export const LIMITS = {
   maxValues: 2_000_000,
   /** Nodes after block expansion. */
   maxNodes: 100_000,
+  /** Length of a chain of imports (a spec importing a block whose file imports another, ...). */
+  maxImportDepth: 16,
+  /** Distinct documents one spec may import, directly or through others. */
+  maxImportedDocuments: 256,
   /** Rank of any tensor. */
   maxRank: 16,
 } as const;

@@ -1,5 +1,6 @@
 import { type Document, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { SpecDocument } from "./document.js";
+import type { ImportOrigin, ImportResolver } from "./imports.js";
 import { isError, issue, type Result, type SpecIssue } from "./issues.js";
 import { LIMITS } from "./limits.js";
 import { duplicateKeys, type Locator, locator } from "./locate.js";
@@ -12,6 +13,10 @@ export interface ParseOptions {
   /** Used to pick the format by extension (`.json`, `.yaml`, `.yml`) and in messages. */
   filename?: string;
   format?: SpecFormat;
+  /** Finds the documents `imports:` names (`@fusegraph/dsl/node` has one for files and spec packages). */
+  resolveImport?: ImportResolver;
+  /** Where the spec itself lives, for its relative imports; defaults to `{ filename }`. */
+  origin?: ImportOrigin;
 }
 
 /** By `format`, else the filename's extension, else JSON when the text starts with `{`, else YAML. */

@@ -1,4 +1,11 @@
-import { blockSchema, documentSchema, ID_PATTERN, nodeSchema, type SpecDocument } from "./document.js";
+import {
+  type BlockSpec,
+  blockSchema,
+  documentSchema,
+  ID_PATTERN,
+  nodeSchema,
+  type SpecDocument,
+} from "./document.js";
 import { issue, type SpecIssue, type SpecPath } from "./issues.js";
 import { RESERVED_KEYS } from "./limits.js";
 import { fromZodIssues } from "./zod-issues.js";
@@ -124,28 +131,7 @@ export function checkStructure(value: unknown): Structure {
     if (checkId(id, ["inputs", id], "input", issues)) define(inputs, id, shape);
     else poisoned.add(id);
   }
-  const blocks: NonNullable<SpecDocument["blocks"]> = {};
-  for (const [name, block] of entries(doc.blocks ?? {})) {
-    let ok = checkId(name, ["blocks", name], "block", issues);
-    for (const [id, node] of entries(block.nodes)) {
-      const path = ["blocks", name, "nodes", id];
-      ok = checkId(id, path, "node", issues) && ok;
-      ok = checkNodeForm(id, node, path, issues) && ok;
-    }
-    if (ok) define(blocks, name, block);
-    else brokenBlocks.add(name);
-  }
-  // A block that uses a broken block is broken too (to a fixpoint: blocks may nest).
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [name, block] of entries(blocks)) {
-      if (Object.values(block.nodes).some((n) => n.use !== undefined && brokenBlocks.has(n.use))) {
-        brokenBlocks.add(name);
-        delete blocks[name];
-        changed = true;
-      }
-    }
-  }
+  const blocks = checkBlockDefs(doc.blocks ?? {}, brokenBlocks, issues);
   const nodes: SpecDocument["nodes"] = {};
   for (const [id, node] of entries(doc.nodes)) {
     const path = ["nodes", id];
@@ -159,6 +145,40 @@ export function checkStructure(value: unknown): Structure {
     poisoned,
     issues,
   };
+}
+
+/**
+ * The blocks whose ids and node forms are valid; the others are added to `broken` (with their issues),
+ * and so is a block that uses a broken one. Paths are relative to the document (`["blocks", name, …]`).
+ */
+export function checkBlockDefs(
+  defs: Record<string, BlockSpec>,
+  broken: Set<string>,
+  issues: SpecIssue[],
+): Record<string, BlockSpec> {
+  const blocks: Record<string, BlockSpec> = {};
+  for (const [name, block] of entries(defs)) {
+    let ok = checkId(name, ["blocks", name], "block", issues);
+    for (const [id, node] of entries(block.nodes)) {
+      const path = ["blocks", name, "nodes", id];
+      ok = checkId(id, path, "node", issues) && ok;
+      ok = checkNodeForm(id, node, path, issues) && ok;
+    }
+    if (ok) define(blocks, name, block);
+    else broken.add(name);
+  }
+  // A block that uses a broken block is broken too (to a fixpoint: blocks may nest).
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, block] of entries(blocks)) {
+      if (Object.values(block.nodes).some((n) => n.use !== undefined && broken.has(n.use))) {
+        broken.add(name);
+        delete blocks[name];
+        changed = true;
+      }
+    }
+  }
+  return blocks;
 }
 
 /** Sets an own property; `__proto__` (the one accessor on Object.prototype) is defined, not assigned. */

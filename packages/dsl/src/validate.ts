@@ -2,6 +2,7 @@ import { expandBlocks } from "./blocks.js";
 import { buildTopology, checkSharedWeights } from "./build-graph.js";
 import type { SpecDocumentInput } from "./document.js";
 import type { Graph, GraphNode } from "./graph.js";
+import { type BlockTable, loadBlockTable, relocateIssue } from "./imports.js";
 import { inferShapes } from "./infer.js";
 import { isError, type Result, type SpecIssue } from "./issues.js";
 import type { Locator } from "./locate.js";
@@ -20,13 +21,26 @@ function dedupe(issues: SpecIssue[]): SpecIssue[] {
   });
 }
 
-/** Located, deduplicated, in document order (issues without a location keep their stage order). */
-function finish(issues: SpecIssue[], locate: Locator | undefined): SpecIssue[] {
-  const located = withLocations(dedupe(issues), locate);
+/**
+ * Located, deduplicated, in document order (issues without a location keep their stage order); issues
+ * in imported documents are located in their own file and come after the spec's own.
+ */
+function finish(issues: SpecIssue[], locate: Locator | undefined, table?: BlockTable): SpecIssue[] {
+  const located = withLocations(
+    dedupe(issues).map((i) => relocateIssue(i, table)),
+    locate,
+  );
   if (!locate) return located;
   return located
     .map((i, k) => ({ i, k }))
-    .sort((a, b) => (a.i.line ?? 0) - (b.i.line ?? 0) || (a.i.column ?? 0) - (b.i.column ?? 0) || a.k - b.k)
+    .sort(
+      (a, b) =>
+        Number(a.i.file !== undefined) - Number(b.i.file !== undefined) ||
+        (a.i.file ?? "").localeCompare(b.i.file ?? "") ||
+        (a.i.line ?? 0) - (b.i.line ?? 0) ||
+        (a.i.column ?? 0) - (b.i.column ?? 0) ||
+        a.k - b.k,
+    )
     .map(({ i }) => i);
 }
 
@@ -65,15 +79,22 @@ export function validateSpec(
 
   // NOTE: expandBlocks stops at LIMITS.maxNodes itself (reporting limit_exceeded), so no count check here.
   const expansion: SpecIssue[] = [];
-  const expanded = expandBlocks(doc, (i) => {
+  const onExpand = (i: SpecIssue) => {
     expansion.push(i);
     report(i);
-  });
+  };
+  const origin = opts.origin ?? (opts.filename !== undefined ? { filename: opts.filename } : {});
+  const table = loadBlockTable(
+    doc,
+    { origin, ...(opts.resolveImport ? { resolveImport: opts.resolveImport } : {}) },
+    onExpand,
+  );
+  const expanded = expandBlocks(doc, onExpand, table);
   const topo = buildTopology(doc, expanded.nodes, expanded.aliases, poisoned, report, expansion);
   const shapes = inferShapes(topo, report);
   checkSharedWeights(topo, shapes, report);
 
-  const all = finish(issues, locate);
+  const all = finish(issues, locate, table);
   if (all.some(isError)) return { ok: false, issues: all };
 
   const nodes = topo.order.map((i): GraphNode => {
@@ -97,6 +118,7 @@ export function validateSpec(
     inputs: [...topo.inputs].map(([id, shape]) => ({ id, shape })),
     nodes,
     outputs: topo.outputs as string[],
+    ...(table.imports.length > 0 ? { imports: table.imports } : {}),
   };
   return { ok: true, warnings: all, graph };
 }

@@ -1,4 +1,4 @@
-import { windowAxis } from "@fusegraph/dsl";
+import { windowAxis } from "@fusegraph/dsl/rules";
 import * as tf from "@tensorflow/tfjs";
 import { ConfiguredLayer, firstShape, type LayerArgs, read, single, type TfShape } from "./base.js";
 

@@ -1,4 +1,4 @@
-import { resizeSource } from "@fusegraph/dsl";
+import { resizeSource } from "@fusegraph/dsl/rules";
 import * as tf from "@tensorflow/tfjs";
 import { ConfiguredLayer, firstShape, type LayerArgs, single, type TfShape } from "./base.js";
 

@@ -1,5 +1,6 @@
 import { type Padding, type Pads, window2d } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
+import { stridesDilationProblem } from "../compilable.js";
 import { apply, type LowerContext, only, onlyShape } from "../lowering.js";
 
 /**
@@ -38,18 +39,13 @@ export function cropping(ctx: LowerContext, x: tf.SymbolicTensor, p: Pads, part?
   return apply(tf.layers.cropping2D({ name: ctx.name(part), cropping: spatial(p) }), x);
 }
 
-/** Fails naming the node when strides and dilation are both above 1 (tfjs convolutions take one). */
+/** Fails naming the node when strides and dilation are both above 1 (the rule `checkCompilable` applies). */
 export function checkStridesOrDilation(
   ctx: LowerContext,
   kind: string,
   strides: [number, number],
   dilation: [number, number],
 ): void {
-  if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
-    ctx.fail(
-      "unsupported_params",
-      `${kind} with strides [${strides.join(",")}] and dilation [${dilation.join(",")}]: tfjs convolutions take strides or dilation above 1, not both`,
-      "use strides 1 with dilation (then downsample with a pool), or dilation 1",
-    );
-  }
+  const p = stridesDilationProblem(kind, strides, dilation);
+  if (p) ctx.fail("unsupported_params", p.message, p.hint);
 }

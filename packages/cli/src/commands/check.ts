@@ -1,10 +1,11 @@
-import { formatIssue, type SpecIssue } from "@fusegraph/dsl";
+import { checkCompilable } from "@fusegraph/backend-tfjs/compilable";
+import { formatIssue, type Graph, parseSpec, type SpecIssue } from "@fusegraph/dsl";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { writeJson } from "../output.js";
 import { countIssues, issueJson, mergeKindsOf, validateSource } from "../spec-analysis.js";
-import { readSpecInput } from "../spec-input.js";
+import { readSpecInput, type SpecSource } from "../spec-input.js";
 
 export interface CheckOptions {
   json?: boolean;
@@ -29,13 +30,34 @@ export function writeIssues(
 }
 
 /**
- * `fusegraph check <spec>`: validates a spec. Exit 0 when valid (warnings are printed but do not fail),
+ * What tfjs cannot express in a valid graph (the rules `compile` refuses with, checked without loading
+ * tfjs), as warnings naming the backend and the node: the spec is valid and backend-cpu runs it.
+ */
+export function backendIssues(graph: Graph, source: SpecSource): SpecIssue[] {
+  const found = checkCompilable(graph);
+  if (found.length === 0) return [];
+  const parsed = source.kind === "text" ? parseSpec(source.text, { filename: source.label }) : undefined;
+  const locate = parsed?.ok ? parsed.locate : undefined;
+  return found.map((c) => ({
+    code: "backend_unsupported",
+    severity: "warning",
+    path: c.path,
+    ...locate?.(c.path),
+    nodeId: c.nodeId,
+    message: `tfjs cannot express node "${c.nodeId}": ${c.message}`,
+    hint: c.hint,
+  }));
+}
+
+/**
+ * `fusegraph check <spec>`: validates a spec, then checks that tfjs can express it. Exit 0 when valid (warnings are printed but do not fail),
  * 1 with every issue when not.
  */
 export async function runCheck(spec: string, options: CheckOptions, ctx: CommandContext): Promise<ExitCode> {
   const source = await readSpecInput(spec, ctx.io);
-  const result = validateSource(source);
-  const issues = result.ok ? result.warnings : result.issues;
+  const result = validateSource(source, ctx.io.cwd);
+  const unsupported = result.ok ? backendIssues(result.graph, source) : [];
+  const issues = result.ok ? [...result.warnings, ...unsupported] : result.issues;
   const { errors, warnings } = countIssues(issues);
   if (options.json) {
     const body = {
@@ -45,6 +67,8 @@ export async function runCheck(spec: string, options: CheckOptions, ctx: Command
       errors,
       warnings,
       issues: issues.map(issueJson),
+      // Whether `compile` (tfjs) accepts the graph; null when the spec is invalid.
+      backends: { tfjs: { ok: result.ok ? unsupported.length === 0 : null } },
     };
     writeJson(ctx.io, body);
     return result.ok ? ExitCode.ok : ExitCode.failed;
@@ -75,12 +99,13 @@ export function registerCheck(
     .description(
       "Validate a spec: its structure, every node's params, references, cycles and shapes.\n" +
         "Each problem is printed as `file:line:col  code  message` with a hint on the next line.\n" +
-        "Warnings (e.g. unused nodes) are printed but do not fail the check.",
+        "Warnings (e.g. unused nodes) are printed but do not fail the check; so are nodes tfjs cannot\n" +
+        "express (backend_unsupported: `compile` refuses them, backend-cpu runs them).",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
     .option(
       "--json",
-      "print the result as JSON: { ok, issues: [{ code, severity, path, line, column, nodeId, message, hint }] }",
+      "print the result as JSON: { ok, issues: [{ code, severity, path, line, column, nodeId, message, hint }], backends: { tfjs: { ok } } }",
     )
     .addHelpText(
       "after",

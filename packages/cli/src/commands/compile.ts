@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Graph, WeightMap } from "@fusegraph/dsl";
+import { checkOutputDir as checkOutput, OutputDirError } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import { loadTfjs, resolveWeights } from "../backends.js";
 import type { CommandContext } from "../context.js";
@@ -18,24 +19,35 @@ export interface CompileOptions {
   seed?: number;
   weights?: string;
   force?: boolean;
+  /** tfjs only: an inference model of tfjs's built-in layers alone (BN folded, fusion weights baked in). */
+  portable?: boolean;
   json?: boolean;
 }
 
 export interface CompileResult {
   backend: CompileBackend;
+  /** What the tfjs model is for: training (custom fusegraph layers) or portable inference (built-ins only). */
+  target: "trainable" | "portable" | null;
   dir: string;
   files: string[];
   bytes: number;
 }
 
-/** Refuses an existing output path unless forced: a usage error (exit 2) with the fix in the message. */
-export async function checkOutputDir(dir: string, shown: string, force: boolean): Promise<void> {
-  const exists = await stat(dir).then(
-    () => true,
-    () => false,
-  );
-  if (exists && !force) {
-    throw new UsageError(`output directory "${shown}" already exists; pass --force to replace it`);
+/**
+ * Checks `--out` before any work, so a refused run is quick and writes nothing: the working directory,
+ * its ancestors, home and the root are never outputs; a file is never replaced by a directory; `--force`
+ * replaces only a previous fusegraph output. A refusal is a usage error (exit 2) naming the fix.
+ */
+export async function checkOutputDir(out: string, cwd: string, force: boolean): Promise<void> {
+  try {
+    await checkOutput(out, { overwrite: force, cwd });
+  } catch (e) {
+    if (!(e instanceof OutputDirError)) throw e;
+    throw new UsageError(
+      e.code === "exists"
+        ? `output directory "${out}" already exists; pass --force to replace it`
+        : `--out ${e.message}`,
+    );
   }
 }
 
@@ -49,25 +61,32 @@ export async function writeCompiled(
   weights: WeightMap,
   backend: CompileBackend,
   dir: string,
+  { overwrite = false, portable = false }: { overwrite?: boolean; portable?: boolean } = {},
 ): Promise<CompileResult> {
   let files: string[];
   if (backend === "tfjs") {
     const tfjs = await loadTfjs();
-    const model = tfjs.compile(graph, { weights });
+    const model = tfjs.compile(graph, { weights, target: portable ? "portable" : "trainable" });
     try {
-      await tfjs.saveModel(model, dir, { overwrite: true });
+      await tfjs.saveModel(model, dir, { overwrite });
     } finally {
       model.dispose();
     }
     files = [tfjs.MODEL_JSON, tfjs.WEIGHTS_BIN];
   } else {
     const cpu = await import("@fusegraph/backend-cpu");
-    await cpu.saveWeights(dir, weights);
+    await cpu.saveWeights(dir, weights, { overwrite });
     files = [cpu.MANIFEST_FILE, cpu.BINARY_FILE];
   }
   let bytes = 0;
   for (const f of files) bytes += (await stat(join(dir, f))).size;
-  return { backend, dir, files, bytes };
+  return {
+    backend,
+    target: backend === "tfjs" ? (portable ? "portable" : "trainable") : null,
+    dir,
+    files,
+    bytes,
+  };
 }
 
 /** `fusegraph compile <spec> --backend tfjs|cpu --out <dir>`. */
@@ -77,23 +96,31 @@ export async function runCompile(
   ctx: CommandContext,
 ): Promise<ExitCode> {
   const dir = resolve(ctx.io.cwd, options.out);
-  // Checked before any work so a refused run is quick and writes nothing.
-  await checkOutputDir(dir, options.out, options.force === true);
+  if (options.portable && options.backend !== "tfjs") {
+    throw new UsageError(
+      "--portable applies to --backend tfjs only (the cpu backend writes weights, not a model)",
+    );
+  }
+  await checkOutputDir(options.out, ctx.io.cwd, options.force === true);
   const loaded = await loadValidGraph(spec, ctx, options.json === true);
   if (!loaded) return ExitCode.failed;
   const { graph } = loaded;
   const weights = await resolveWeights(
     graph,
     { seed: options.seed ?? 0, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
-    ctx.io.cwd,
+    ctx.io,
   );
-  const result = await writeCompiled(graph, weights, options.backend, dir);
+  const result = await writeCompiled(graph, weights, options.backend, dir, {
+    overwrite: options.force === true,
+    portable: options.portable === true,
+  });
   const params = [...weights.values()].reduce((s, w) => s + w.data.length, 0);
   const shown = relative(ctx.io.cwd, dir) || ".";
   if (options.json) {
     const body = {
       ok: true,
       backend: result.backend,
+      target: result.target,
       out: shown,
       files: result.files.map((f) => join(shown, f)),
       bytes: result.bytes,
@@ -108,7 +135,7 @@ export async function runCompile(
     options.weights !== undefined ? `weights from ${options.weights}` : `seed ${options.seed ?? 0}`;
   ctx.io.stdout.write(
     `${ctx.style.green("wrote")}  ${result.files.map((f) => join(shown, f)).join(", ")}  ` +
-      `(${options.backend}, ${formatCount(params)} params, ${(result.bytes / 1e6).toFixed(2)} MB, ${from})\n`,
+      `(${options.backend}${result.target === "portable" ? " portable" : ""}, ${formatCount(params)} params, ${(result.bytes / 1e6).toFixed(2)} MB, ${from})\n`,
   );
   return ExitCode.ok;
 }
@@ -125,18 +152,26 @@ export function registerCompile(
       "Compile a spec with initial weights and write it to a directory:\n" +
         "  --backend tfjs  model.json + weights.bin (TensorFlow.js layers format; tf.loadLayersModel loads it)\n" +
         "  --backend cpu   weights.json + weights.bin (fusegraph's weights format, for backend-cpu and --weights)\n" +
+        "  --portable      (tfjs) an inference model.json of tfjs's built-in layers only: batchNorm folded into\n" +
+        "                  its conv, fusion weights baked in; plain tf.loadLayersModel loads it, no fusegraph code\n" +
         "Weights are initialised from --seed (the same seed gives the same weights on both backends), or\n" +
-        "taken from a fusegraph weights directory with --weights. An existing output directory is only\n" +
-        "replaced with --force (otherwise exit 2). Files are written to a temporary directory and renamed\n" +
-        "into place, so a failed run never leaves half a model.",
+        "taken from a fusegraph weights directory with --weights. An existing output is only replaced\n" +
+        "with --force (otherwise exit 2), and only if fusegraph wrote it: --out never replaces the current\n" +
+        "directory or one of its ancestors, home, a file, or a directory holding anything else (exit 2).\n" +
+        "Writes are atomic: at every instant --out holds the old or the new complete output, even if the\n" +
+        "run is killed; what a killed run left beside it is cleaned up by the next run.",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
     .option("--backend <backend>", "tfjs or cpu", parseChoice(COMPILE_BACKENDS), "tfjs")
     .requiredOption("--out <dir>", "the output directory")
     .option("--seed <n>", "seed of the initial weights", parseSeed, 0)
     .option("--weights <dir>", "start from the weights in this fusegraph weights directory")
-    .option("--force", "replace an existing output directory")
-    .option("--json", "print JSON: { ok, backend, out, files, bytes, params }")
+    .option("--force", "replace a previous fusegraph output in --out")
+    .option(
+      "--portable",
+      "tfjs: write an inference model that uses only tfjs's built-in layers (loads in plain tfjs, no fusegraph import)",
+    )
+    .option("--json", "print JSON: { ok, backend, target, out, files, bytes, params }")
     .addHelpText(
       "after",
       [
@@ -145,9 +180,11 @@ export function registerCompile(
         "  $ fusegraph compile model.yaml --backend tfjs --out build/model",
         "  $ fusegraph compile tiny-unet --backend cpu --out weights/tiny-unet --seed 7",
         "  $ fusegraph compile tiny-unet --backend tfjs --out build/tiny-unet --weights weights/tiny-unet --force",
+        "  $ fusegraph compile tiny-unet --portable --out build/tiny-unet-web --weights weights/tiny-unet",
         "",
         "Exit codes: 0 written, 1 invalid spec or a node the backend cannot express,",
-        "2 usage error (including an existing --out without --force, or unreadable --weights).",
+        "2 usage error (an existing --out without --force, an --out that is not fusegraph's to replace,",
+        "or unreadable --weights).",
       ].join("\n"),
     )
     .action(async (spec: string, options: CompileOptions) => done(await runCompile(spec, options, ctx())));

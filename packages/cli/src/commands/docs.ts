@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
+import { writeOutputFile } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { mergeReport } from "../docs/merge-report.js";
@@ -29,8 +29,7 @@ export async function runDocs(
     return ExitCode.ok;
   }
   const path = resolve(ctx.io.cwd, options.out);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
+  await writeOutputFile(path, text);
   ctx.io.stderr.write(`wrote ${relative(ctx.io.cwd, path)}\n`);
   return ExitCode.ok;
 }

@@ -55,7 +55,7 @@ export async function runEquivalence(
   const weights = await resolveWeights(
     graph,
     { seed, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
-    ctx.io.cwd,
+    ctx.io,
   );
   const rewrite = addToConcat(graph, weights, options.merge);
   if (!rewrite.ok) {
@@ -171,7 +171,7 @@ export function registerEquivalence(
       [
         "",
         "Examples:",
-        "  $ fusegraph equivalence model.yaml --merge sum",
+        "  $ fusegraph equivalence sample:tiny-fpn --merge p2 --runtime cpu",
         "  $ fusegraph equivalence sample:tiny-fpn --merge p2 --seed 4 --json",
         "",
         "Exit codes: 0 equivalent within tolerance, 1 not (or the merge cannot be rewritten, or an invalid",

@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
+import { writeOutputFile } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
@@ -26,8 +26,7 @@ export async function runGraph(spec: string, options: GraphOptions, ctx: Command
     return ExitCode.ok;
   }
   const path = resolve(ctx.io.cwd, options.out);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, body);
+  await writeOutputFile(path, body);
   ctx.io.stderr.write(
     `wrote ${relative(ctx.io.cwd, path)} (${options.format}, ${loaded.graph.nodes.length} nodes)\n`,
   );
@@ -57,7 +56,7 @@ export function registerGraph(
         "",
         "Examples:",
         "  $ fusegraph graph tiny-unet --out tiny-unet.svg",
-        "  $ fusegraph graph model.yaml --format dot | dot -Tpng > model.png",
+        "  $ fusegraph graph model.yaml --format dot --out model.dot   # for Graphviz: dot -Tpng model.dot",
         "  $ fusegraph graph resnet50 --format mermaid --expand",
         "",
         "Exit codes: 0 drawn, 1 invalid spec, 2 usage error.",

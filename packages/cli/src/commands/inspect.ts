@@ -1,4 +1,4 @@
-import { formatShape, type Graph, shapeOf } from "@fusegraph/dsl";
+import { formatShape, type Graph, type ImportedBlock, shapeOf } from "@fusegraph/dsl";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
@@ -32,6 +32,20 @@ export interface InspectJson {
     macs: number;
     flops: number;
   }[];
+  /** The blocks the spec imports: each one's name in the spec, file and package (`name@version`, null for a plain file). */
+  imports: {
+    name: string;
+    specifier: string;
+    block: string;
+    file: string;
+    package: string | null;
+    importedBy: string | null;
+  }[];
+}
+
+/** Where an imported block came from: `package@version`, or its file when it is not in a package. */
+function importSource(i: ImportedBlock): string {
+  return i.package ? `${i.package.name}@${i.package.version}` : i.file;
 }
 
 export function inspectJson(graph: Graph, report: CostReport): InspectJson {
@@ -53,6 +67,14 @@ export function inspectJson(graph: Graph, report: CostReport): InspectJson {
       nonTrainableParams: r.params.nonTrainable,
       macs: r.macs,
       flops: r.flops,
+    })),
+    imports: (graph.imports ?? []).map((i) => ({
+      name: i.name,
+      specifier: i.specifier,
+      block: i.block,
+      file: i.file,
+      package: i.package ? importSource(i) : null,
+      importedBy: i.importedBy ?? null,
     })),
   };
 }
@@ -110,7 +132,12 @@ export function renderSummary(graph: Graph, report: CostReport, ctx: CommandCont
     `Outputs:              ${graph.outputs.map((id) => `${id} ${formatShape(shapeOf(graph, id) ?? [])}`).join(", ")}`,
   ];
   const rule = "-".repeat(visibleLength(table.split("\n")[1] ?? ""));
-  return `${s.bold(`Model: "${graph.name}"`)}\n${table}${rule}\n${totals.join("\n")}\n`;
+  const imports = (graph.imports ?? []).map((i) => {
+    const where = `${i.file}#${i.block}${i.importedBy ? `, imported by ${i.importedBy}` : ""}`;
+    return i.package ? `  ${i.name}  ${importSource(i)}  ${s.dim(`(${where})`)}` : `  ${i.name}  ${where}`;
+  });
+  const imported = imports.length > 0 ? `Imported blocks:\n${imports.join("\n")}\n` : "";
+  return `${s.bold(`Model: "${graph.name}"`)}\n${table}${rule}\n${totals.join("\n")}\n${imported}`;
 }
 
 /** `fusegraph inspect <spec>`: per-node shapes, params and MACs, then totals. Exit 1 if the spec is invalid. */
@@ -120,7 +147,7 @@ export async function runInspect(
   ctx: CommandContext,
 ): Promise<ExitCode> {
   const source = await readSpecInput(spec, ctx.io);
-  const result = validateSource(source);
+  const result = validateSource(source, ctx.io.cwd);
   if (!result.ok) {
     // NOTE: issues go to stderr so stdout only ever carries the summary (or its JSON).
     writeIssues(result.issues, source.label, ctx, "stderr");
@@ -150,10 +177,13 @@ export function registerInspect(
         "are marked `merge:<mode>`), inputs, output shape, parameters and multiply-accumulates, then\n" +
         "trainable / non-trainable / total params, MACs and FLOPs (FLOPs = 2 x MACs + elementwise work).",
     )
-    .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
+    .argument(
+      "<spec>",
+      "a spec file (.yaml or .json), - for standard input, a bundled example name, or @scope/pkg/name (a spec package's spec)",
+    )
     .option(
       "--json",
-      "print JSON: { name, outputs: [{ id, shape }], params: { trainable, nonTrainable, total }, macs, flops, nodes: [{ id, kind, inputs, shape, params, macs }] }",
+      "print JSON: { name, outputs: [{ id, shape }], params: { trainable, nonTrainable, total }, macs, flops, nodes: [{ id, kind, inputs, shape, params, macs }], imports: [{ name, specifier, file, package }] }",
     )
     .addHelpText(
       "after",

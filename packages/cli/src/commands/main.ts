@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import {
   compareMerges,
   formatIssue,
@@ -21,7 +21,7 @@ import { formatCount, formatScaled, Progress, renderTable, writeJson } from "../
 import { renderGraph } from "../render/index.js";
 import { type CostReport, costReport, countIssues, mergeKindsOf, validateSource } from "../spec-analysis.js";
 import { listSamples, type SpecSource } from "../spec-input.js";
-import { type VerifyReport, verifyGraph } from "../verify.js";
+import { describeNonFinite, type VerifyReport, verifyGraph } from "../verify.js";
 import { compareJson, renderComparison } from "./compare.js";
 import { formatError } from "./verify.js";
 
@@ -64,6 +64,8 @@ export interface SubjectState {
   verify?: VerifyReport;
   /** Files the job wrote for this subject, relative to the working directory. */
   files: string[];
+  /** Bytes of the compiled model's float32 weights, and whether the model was written to the out dir. */
+  saved?: { weightBytes: number; written: boolean; dir: string };
   /** Lines printed after the table: issues, warnings, what failed and why. */
   problems: string[];
 }
@@ -143,6 +145,7 @@ export const yamlStage: Stage = {
       label,
       origin: "file",
       text: await readFile(path, "utf8"),
+      importOrigin: { filename: path },
     });
     if (!result.ok) {
       for (const i of result.issues) state.problems.push(formatIssue(i, label));
@@ -195,8 +198,24 @@ function inputCell(state: SubjectState): string {
   return shapes.join(" ") === full.join(" ") ? text : `${text} (small)`;
 }
 
-/** Compiles the small graph to tfjs and writes `<outDir>/<name>/` (model.json + weights.bin). */
-export function compileStage(outDir: string): Stage {
+/**
+ * Weights a model may have for the job to write it without `--full-weights`: the samples, the LSTMs
+ * and tiny-fpn fit; every full-width example is bigger (resnet152 alone is 231 MiB, all of them ~1.2 GB).
+ */
+export const MAIN_WEIGHTS_LIMIT_BYTES = 4 * 2 ** 20;
+
+function weightBytes(weights: WeightMap): number {
+  let bytes = 0;
+  for (const t of weights.values()) bytes += t.data.byteLength;
+  return bytes;
+}
+
+/**
+ * Compiles the small graph to tfjs (in memory, for verify) and writes `<outDir>/<name>/` (model.json +
+ * weights.bin) when its weights are within {@link MAIN_WEIGHTS_LIMIT_BYTES}, or for every model with
+ * `fullWeights`.
+ */
+export function compileStage(outDir: string, fullWeights = false): Stage {
   return {
     name: "compile",
     column: { header: "Compiled at", cell: inputCell },
@@ -208,9 +227,13 @@ export function compileStage(outDir: string): Stage {
       state.weights = initWeights(graph, { seed: MAIN_SEED });
       state.model = tfjs.compile(graph, { weights: state.weights });
       const dir = resolve(ctx.io.cwd, outDir, outputName(state.subject));
+      const shown = relative(ctx.io.cwd, dir);
+      const bytes = weightBytes(state.weights);
+      const written = fullWeights || bytes <= MAIN_WEIGHTS_LIMIT_BYTES;
+      state.saved = { weightBytes: bytes, written, dir: shownPath(ctx.io.cwd, dir) };
+      if (!written) return { status: "ok" };
       // NOTE: out/ is the job's own output, rewritten on every run, so an existing model is replaced.
       await tfjs.saveModel(state.model, dir, { overwrite: true });
-      const shown = relative(ctx.io.cwd, dir);
       state.files.push(join(shown, tfjs.MODEL_JSON), join(shown, tfjs.WEIGHTS_BIN));
       return { status: "ok" };
     },
@@ -235,10 +258,14 @@ export const verifyStage: Stage = {
     });
     state.verify = report;
     if (report.ok) return { status: "ok" };
-    for (const o of report.outputs.filter((x) => x.maxRelError > report.tolerance)) {
+    // NOTE: `!(x <= tolerance)` so an unmeasurable (NaN) error is listed too.
+    for (const o of report.outputs.filter((x) => !(x.maxRelError <= report.tolerance))) {
       state.problems.push(
-        `${state.subject.name}: output "${o.id}" differs between cpu and tfjs by ${formatError(o.maxAbsError)} ` +
-          `(relative ${formatError(o.maxRelError)}, tolerance ${report.tolerance})`,
+        `${state.subject.name}: ${
+          describeNonFinite(o) ??
+          `output "${o.id}" differs between cpu and tfjs by ${formatError(o.maxAbsError)} ` +
+            `(relative ${formatError(o.maxRelError)}, tolerance ${report.tolerance})`
+        }`,
       );
     }
     return { status: "failed", detail: `max relative error ${formatError(report.maxRelError)}` };
@@ -262,8 +289,8 @@ export function drawStage(outDir: string): Stage {
 }
 
 /** Every step of `fusegraph main`, in order. */
-export function jobStages(outDir: string): Stage[] {
-  return [...mainStages, compileStage(outDir), verifyStage, drawStage(outDir)];
+export function jobStages(outDir: string, fullWeights = false): Stage[] {
+  return [...mainStages, compileStage(outDir, fullWeights), verifyStage, drawStage(outDir)];
 }
 
 /** Frees what a subject's stages held (tfjs model, weights) once its row is done. */
@@ -417,6 +444,58 @@ export interface MainOptions {
   outDir?: string;
   /** Run only these subjects (example or sample names). */
   only?: string[];
+  /** Also write the models whose weights exceed {@link MAIN_WEIGHTS_LIMIT_BYTES}. */
+  fullWeights?: boolean;
+}
+
+/** A path as the report shows it: relative to the working directory when inside it, else absolute. */
+function shownPath(cwd: string, path: string): string {
+  const r = relative(cwd, path);
+  return r.startsWith("..") || isAbsolute(r) ? path : r || ".";
+}
+
+/** `1.5 KiB`, `231.2 MiB`, `1.15 GiB`. */
+function formatSize(bytes: number): string {
+  if (bytes < 2 ** 10) return `${bytes} B`;
+  if (bytes < 2 ** 20) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  if (bytes < 2 ** 30) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/**
+ * Where the job's files went: each model directory written (with its weights' size), the drawings, and
+ * the models left unwritten because their weights exceed the limit, with the flag that writes them.
+ */
+export function outputsReport(results: readonly SubjectResult[], outDir: string, cwd: string): string {
+  const saved = results.flatMap((r) =>
+    r.state.saved ? [{ name: r.state.subject.name, ...r.state.saved }] : [],
+  );
+  const written = saved.filter((s) => s.written);
+  const skipped = saved.filter((s) => !s.written);
+  const svgs = results.flatMap((r) => r.state.files.filter((f) => f.endsWith(".svg")));
+  if (saved.length === 0 && svgs.length === 0) return "";
+  const where = shownPath(cwd, resolve(cwd, outDir));
+  const lines = [`\nOutputs, in ${where}/:`];
+  if (written.length > 0) {
+    lines.push(
+      `  ${written.length} tfjs model${written.length === 1 ? "" : "s"} (model.json + weights.bin):`,
+    );
+    const width = Math.max(...written.map((s) => s.dir.length + 1));
+    for (const s of written) lines.push(`    ${`${s.dir}/`.padEnd(width)}  ${formatSize(s.weightBytes)}`);
+  }
+  if (svgs.length > 0) {
+    lines.push(`  ${svgs.length} drawing${svgs.length === 1 ? "" : "s"}: ${join(where, "<name>.svg")}`);
+  }
+  if (skipped.length > 0) {
+    const total = skipped.reduce((sum, s) => sum + s.weightBytes, 0);
+    lines.push(
+      `  not written: ${skipped.length} model${skipped.length === 1 ? "" : "s"} with over ` +
+        `${formatSize(MAIN_WEIGHTS_LIMIT_BYTES)} of weights (${formatSize(total)} in all), compiled and verified in memory;`,
+      "  rerun with --full-weights to write them:",
+      `    ${skipped.map((s) => s.name).join(", ")}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 /** `fusegraph main`: the job `npm start` runs over every bundled example and sample spec. */
@@ -427,7 +506,7 @@ export async function runMain(
   subjects?: readonly JobSubject[],
 ): Promise<ExitCode> {
   const outDir = options.outDir ?? "out";
-  const steps = stages ?? jobStages(outDir);
+  const steps = stages ?? jobStages(outDir, options.fullWeights === true);
   let all = subjects ?? (await mainSubjects(ctx.io.cwd));
   if (options.only) {
     const names = all.map((s) => s.name);
@@ -481,6 +560,7 @@ export async function runMain(
             }
           : null,
         files: r.state.files,
+        weights: r.state.saved ? { bytes: r.state.saved.weightBytes, written: r.state.saved.written } : null,
         ok: !r.failed,
         stages: r.stages.map((x) => ({
           name: x.name,
@@ -528,9 +608,10 @@ export async function runMain(
     ctx.io.stdout.write(
       `Compiled at: the input size compile and verify used; "(small)" is the example's smallSpec(), the same\n` +
         `layers at a small input, so that every example compiles and verifies in seconds. Verify max err is\n` +
-        `max |tfjs - cpu| / max |cpu| over each output (seed ${MAIN_SEED}); models are in ${outDir}/<name>/.\n`,
+        `max |tfjs - cpu| / max |cpu| over each output (seed ${MAIN_SEED}).\n`,
     );
   }
+  ctx.io.stdout.write(outputsReport(results, outDir, ctx.io.cwd));
   for (const c of comparisons) {
     const switched = c.comparison?.merges.length ?? 0;
     const title =
@@ -561,25 +642,33 @@ export function registerMain(
         "YAML twin must match its builder), inspect its totals, compile it to tfjs into <out-dir>/<name>/\n" +
         "(model.json + weights.bin) at the example's small input size (smallSpec(): same layers, small input,\n" +
         "to keep the job fast), verify backend-cpu against tfjs on that model, and draw <out-dir>/<name>.svg.\n" +
-        "Ends with one table (example, merge modes, params, MACs, compiled input, verify max error, status)\n" +
-        "and the compare tables of U-Net and FPN with every merge switched to concat / add where feasible.\n" +
+        "Models with up to 4 MiB of weights (the samples, tiny-fpn, the LSTMs) are written; bigger ones are\n" +
+        "compiled and verified in memory only, unless --full-weights (all examples: ~1.2 GB of random weights).\n" +
+        "Ends with one table (example, merge modes, params, MACs, compiled input, verify max error, status),\n" +
+        "the list of every model directory and drawing it wrote (and the models it did not write), and the\n" +
+        "compare tables of U-Net and FPN with every merge switched to concat / add where feasible.\n" +
         "Progress is shown on stderr in a terminal and logged as plain lines when piped or with CI set.\n" +
         "Fails (exit 1) if any spec fails a step.",
     )
     .option(
       "--json",
-      "print the results as JSON: { ok, results: [{ name, merges, params, macs, verify, ok, stages }], comparisons }",
+      "print the results as JSON: { ok, results: [{ name, merges, params, macs, verify, files, weights: { bytes, written }, ok, stages }], comparisons }",
     )
     .option("--out-dir <dir>", "where models and drawings are written", "out")
     .option("--only <names>", "run only these examples or samples (comma-separated)", parseList)
+    .option(
+      "--full-weights",
+      "also write the models with more than 4 MiB of weights (~1.2 GB for all examples)",
+    )
     .addHelpText(
       "after",
       [
         "",
         "Examples:",
-        "  $ fusegraph main",
+        "  $ fusegraph main                         # long: every example, a few minutes",
         "  $ npm start                              # builds, then runs this",
-        "  $ fusegraph main --only unet,tiny-fpn --out-dir /tmp/fg",
+        "  $ fusegraph main --only unet,tiny-hed --out-dir out-small",
+        "  $ fusegraph main --only resnet18 --full-weights   # writes out/resnet18/ with its 45 MiB of weights",
         "",
         "Exit codes: 0 every step passed, 1 a step failed for some spec, 2 usage error.",
       ].join("\n"),

@@ -6,10 +6,11 @@ import { resolveWeights, runCpu, runTfjs, TFJS_RUNTIMES, type TfjsRuntime } from
 import type { CommandContext } from "../context.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { loadValidGraph } from "../load-spec.js";
+import { formatIndex, formatNonFinite, scanNonFinite, totalNonFinite, unravelIndex } from "../non-finite.js";
 import { writeNpy } from "../npy.js";
 import { parseChoice, parseInteger, parseSeed } from "../options.js";
 import { renderTable, writeJson } from "../output.js";
-import { randomInputs, readInputFile, tensorStats } from "../tensors.js";
+import { hasNonFinite, randomInputs, readInputFile, tensorStats } from "../tensors.js";
 
 export type RunBackend = "cpu" | "tfjs";
 export const RUN_BACKENDS: readonly RunBackend[] = ["cpu", "tfjs"];
@@ -37,6 +38,23 @@ export function outputPaths(out: string, outputs: readonly string[]): Map<string
   return new Map(outputs.map((id) => [id, `${base}.${id.replace(/[^A-Za-z0-9._-]/g, "_")}.npy`]));
 }
 
+/** A warning for an output holding NaN or ±Infinity, or undefined when every value is finite. */
+export function nonFiniteOutputWarning(
+  id: string,
+  shape: readonly number[],
+  data: Float32Array,
+): string | undefined {
+  const scan = scanNonFinite(data);
+  if (scan.first === null) return undefined;
+  return (
+    `output "${id}" holds ${formatNonFinite(scan)} among its ${data.length} values, ` +
+    `first at ${formatIndex(unravelIndex(scan.first, shape))}; ` +
+    (totalNonFinite(scan) === data.length
+      ? "it has no min, max or mean"
+      : "min, max and mean are of the finite values")
+  );
+}
+
 /** `fusegraph run <spec>`: one forward pass on one backend, inputs from a file or seeded random. */
 export async function runRun(spec: string, options: RunOptions, ctx: CommandContext): Promise<ExitCode> {
   if (options.input !== undefined && options.random) {
@@ -58,6 +76,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
   if (options.input !== undefined) {
     const read = await readInputFile(options.input, graph, ctx.io.cwd);
     for (const note of read.notes) ctx.io.stderr.write(`fusegraph: note: ${note}\n`);
+    for (const warning of read.warnings) ctx.io.stderr.write(`fusegraph: warning: ${warning}\n`);
     inputs = read.inputs;
   } else {
     inputs = randomInputs(graph, options.batch ?? 1, seed);
@@ -65,7 +84,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
   const weights = await resolveWeights(
     graph,
     { seed, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
-    ctx.io.cwd,
+    ctx.io,
   );
   const outputs =
     options.backend === "cpu"
@@ -89,11 +108,16 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
       file: file !== undefined ? relative(ctx.io.cwd, resolve(ctx.io.cwd, file)) : null,
     };
   });
+  for (const r of rows) {
+    const warning = nonFiniteOutputWarning(r.id, r.shape, outputs[r.id]!.data);
+    if (warning) ctx.io.stderr.write(`fusegraph: warning: ${warning}\n`);
+  }
   if (options.json) {
     writeJson(ctx.io, { ok: true, backend: options.backend, outputs: rows });
     return ExitCode.ok;
   }
-  const num = (x: number) => (Number.isFinite(x) ? x.toPrecision(5) : String(x));
+  const num = (x: number | null) => (x === null ? "-" : x.toPrecision(5));
+  const anyNonFinite = rows.some(hasNonFinite);
   ctx.io.stdout.write(
     renderTable(
       [
@@ -102,6 +126,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
         { header: "Min", align: "right" },
         { header: "Max", align: "right" },
         { header: "Mean", align: "right" },
+        ...(anyNonFinite ? [{ header: "NaN/Inf" }] : []),
         ...(files.size > 0 ? [{ header: "Written to" }] : []),
       ],
       rows.map((r) => [
@@ -110,6 +135,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
         num(r.min),
         num(r.max),
         num(r.mean),
+        ...(anyNonFinite ? [formatNonFinite(r.nonFinite)] : []),
         ...(r.file ? [r.file] : []),
       ]),
     ),
@@ -127,14 +153,17 @@ export function registerRun(
     .summary("run a spec forward on one backend; NPY/JSON in, NPY out")
     .description(
       "Run one forward pass of a spec on backend-cpu or backend-tfjs and print each output's shape,\n" +
-        "min, max and mean. Weights come from --weights (a fusegraph weights directory) or initWeights\n" +
-        "with --seed. Inputs:\n" +
+        "min, max and mean (of its finite values: NaN and ±Infinity are counted apart, and an output\n" +
+        "holding any gets a warning on stderr). Weights come from --weights (a fusegraph weights\n" +
+        "directory) or initWeights with --seed. Inputs:\n" +
         "  --input x.npy   a float32 ('<f4', C order) .npy array for a graph with one input; float64 is\n" +
         "                  converted (with a note); shape [...S] means batch 1, [N, ...S] a batch of N\n" +
         '  --input x.json  a nested array (one input) or { "<input id>": nested array, ... }\n' +
         "  --random        seeded uniform values in [-1, 1) (--seed, --batch)\n" +
         "--out y.npy writes the output as .npy; a graph with several outputs writes <base>.<outputId>.npy\n" +
-        "(y.p3.npy, y.p4.npy, ...; characters outside [A-Za-z0-9._-] in an id become _).",
+        "(y.p3.npy, y.p4.npy, ...; characters outside [A-Za-z0-9._-] in an id become _).\n" +
+        "NaN and ±Infinity in --input (.npy values, or JSON numbers beyond float32's range) or --weights are\n" +
+        "used as given, with a warning on stderr naming the input or weight, the count and the first index.",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
     .option("--backend <backend>", "cpu or tfjs", parseChoice(RUN_BACKENDS), "cpu")
@@ -149,16 +178,19 @@ export function registerRun(
     .option("--seed <n>", "seed of the random inputs and of the weights without --weights", parseSeed)
     .option("--batch <n>", "batch size of --random inputs (default 1)", parseInteger(1))
     .option("--out <file.npy>", "write the output(s) as .npy")
-    .option("--json", "print JSON: { ok, backend, outputs: [{ id, shape, min, max, mean, file }] }")
+    .option(
+      "--json",
+      "print JSON: { ok, backend, outputs: [{ id, shape, min, max, mean, nonFinite, file }] }",
+    )
     .addHelpText(
       "after",
       [
         "",
         "Examples:",
         "  $ fusegraph run tiny-unet --random --seed 1",
-        "  $ fusegraph run model.yaml --backend tfjs --input image.npy --out mask.npy",
+        "  $ fusegraph run model.yaml --backend tfjs --input image.npy --out logits.npy",
         "  $ fusegraph run tiny-fpn --random --out fpn.npy        # writes fpn.<output>.npy per output",
-        "  $ fusegraph run model.yaml --weights weights/ --input x.json --json",
+        "  $ fusegraph run model.yaml --weights weights/model --input x.json --json   # weights from compile --backend cpu",
         "",
         "Exit codes: 0 ok, 1 invalid spec or a backend failure,",
         "2 usage error (including an unreadable or mis-shaped --input or --weights).",

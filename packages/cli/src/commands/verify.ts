@@ -4,9 +4,10 @@ import { resolveWeights, TFJS_RUNTIMES, type TfjsRuntime } from "../backends.js"
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { loadValidGraph } from "../load-spec.js";
+import { jsonValue } from "../non-finite.js";
 import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
 import { Progress, renderTable, writeJson } from "../output.js";
-import { type VerifyReport, verifyGraph } from "../verify.js";
+import { describeNonFinite, type VerifyReport, verifyGraph } from "../verify.js";
 
 export interface VerifyCommandOptions {
   seed?: number;
@@ -17,14 +18,20 @@ export interface VerifyCommandOptions {
   json?: boolean;
 }
 
-/** An error as printed: 3 significant digits, exponent form for small values. */
+/** An error as printed: 3 significant digits, exponent form for small values; `nan` when unmeasurable. */
 export function formatError(x: number): string {
+  if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return "inf";
   if (x === 0) return "0";
   return x.toExponential(2);
 }
 
-/** `verify --json`: fixed keys `ok` and `outputs[].{id, maxAbsError, maxRelError}`; Infinity prints as null. */
+/**
+ * `verify --json`: fixed keys `ok` and `outputs[].{id, maxAbsError, maxRelError}`; Infinity and NaN print
+ * as null. `outputs[].nonFinite` counts NaN and ±Infinity per backend and locates the first element where
+ * they differ (`firstMismatch`, values as numbers or "NaN"/"Infinity"/"-Infinity") or agree (`firstShared`);
+ * `message` is the line the text output prints for it, or null.
+ */
 export function verifyJson(report: VerifyReport) {
   const n = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
@@ -39,6 +46,19 @@ export function verifyJson(report: VerifyReport) {
       maxAbsError: n(o.maxAbsError),
       maxRelError: n(o.maxRelError),
       scale: o.scale,
+      nonFinite: {
+        cpu: o.nonFinite.ref,
+        tfjs: o.nonFinite.got,
+        mismatched: o.nonFinite.mismatched,
+        firstMismatch: o.nonFinite.firstMismatch && {
+          index: o.nonFinite.firstMismatch.index,
+          cpu: jsonValue(o.nonFinite.firstMismatch.ref),
+          tfjs: jsonValue(o.nonFinite.firstMismatch.got),
+        },
+        shared: o.nonFinite.shared,
+        firstShared: o.nonFinite.firstShared,
+        message: describeNonFinite(o) ?? null,
+      },
     })),
   };
 }
@@ -54,7 +74,7 @@ export async function runVerify(
   const seed = options.seed ?? 0;
   const weights =
     options.weights !== undefined
-      ? await resolveWeights(loaded.graph, { seed, weights: options.weights }, ctx.io.cwd)
+      ? await resolveWeights(loaded.graph, { seed, weights: options.weights }, ctx.io)
       : undefined;
   const progress = new Progress(ctx.io, ctx.style);
   const report = await verifyGraph(loaded.graph, {
@@ -77,8 +97,9 @@ export async function runVerify(
     formatShape(o.shape),
     formatError(o.maxAbsError),
     formatError(o.maxRelError),
-    o.maxRelError <= report.tolerance ? s.green("ok") : s.red("FAILED"),
+    describeNonFinite(o) === undefined && o.maxRelError <= report.tolerance ? s.green("ok") : s.red("FAILED"),
   ]);
+  const nonFinite = report.outputs.map((o) => describeNonFinite(o)).filter((m) => m !== undefined);
   ctx.io.stdout.write(
     renderTable(
       [
@@ -91,7 +112,12 @@ export async function runVerify(
       rows,
     ),
   );
-  const line = `${loaded.label}: tfjs (${report.runtime}) vs cpu, seed ${report.seed}, batch ${report.batch}: max relative error ${formatError(report.maxRelError)} (tolerance ${report.tolerance})`;
+  for (const m of nonFinite) ctx.io.stdout.write(`${s.red("NaN/Infinity")}  ${m}\n`);
+  const run = `${loaded.label}: tfjs (${report.runtime}) vs cpu, seed ${report.seed}, batch ${report.batch}`;
+  const line =
+    nonFinite.length > 0
+      ? `${run}: NaN or Infinity in ${nonFinite.length} of ${report.outputs.length} outputs (above)`
+      : `${run}: max relative error ${formatError(report.maxRelError)} (tolerance ${report.tolerance})`;
   ctx.io.stdout.write(`${report.ok ? s.green(`ok  ${line}`) : s.red(`FAILED  ${line}`)}\n`);
   return report.ok ? ExitCode.ok : ExitCode.failed;
 }
@@ -110,7 +136,10 @@ export function registerVerify(
         "  max abs error  max |tfjs - cpu| over every element\n" +
         "  max rel error  max abs error / max |cpu|: relative to the output's scale, not per element\n" +
         "                 (equal to the abs error when the reference output is all zeros)\n" +
-        "Fails (exit 1) when an output's max rel error is above --tolerance.",
+        "Fails (exit 1) when an output's max rel error is above --tolerance, or when an output holds NaN or\n" +
+        "±Infinity on either backend: where only one does, it says where (output, count, first index); where\n" +
+        "both do, it says so (an all-NaN model is not verified). Weights from --weights that hold NaN or\n" +
+        "±Infinity are used as given, with a warning on stderr naming them.",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
     .option("--seed <n>", "seed of the weights and of the random inputs", parseSeed, 0)

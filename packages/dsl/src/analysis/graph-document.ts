@@ -75,6 +75,7 @@ export function revalidate(original: Graph, doc: SpecDocumentInput): Result<{ gr
   return {
     ok: true,
     warnings: r.warnings.map((i) => relocate(i, origin)),
-    graph: { ...r.graph, nodes },
+    // The flat document imports nothing; the original's record of its imports still describes it.
+    graph: { ...r.graph, nodes, ...(original.imports ? { imports: original.imports } : {}) },
   };
 }

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import type { OpCategory, OpContext, WeightSpec } from "../define-op.js";
+import { windowAxis } from "../rules.js";
 import { formatShape, numel, type Shape, sameShape } from "../shape.js";
+
+export { windowAxis };
 
 /** An int, or a pair [h, w]; a single int means the same value on both spatial axes. */
 export const pair = z.union([
@@ -42,37 +45,6 @@ export interface Pads {
 export function toPads(p: ExplicitPads): Pads {
   const [top, bottom, left, right] = typeof p === "number" ? [p, p, p, p] : p;
   return { top, bottom, left, right };
-}
-
-/**
- * Output size and pads along one axis; one rule shared by conv, pooling and every backend.
- * `ceilMode` (ONNX/PyTorch) keeps a last partial window as long as it starts inside the input or its
- * left padding; `same` ignores it (ONNX's auto_pad does too). With ceilMode, `after` stays the declared
- * pad: window positions past the padded input are simply absent (never counted by avgPool).
- */
-export function windowAxis(
-  size: number,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  pad: "same" | "valid" | [number, number],
-  ceilMode = false,
-): { out: number; before: number; after: number } {
-  const eff = (kernel - 1) * dilation + 1;
-  if (pad === "same") {
-    const out = Math.ceil(size / stride);
-    const total = Math.max(0, (out - 1) * stride + eff - size);
-    const before = Math.floor(total / 2);
-    return { out, before, after: total - before };
-  }
-  const [before, after] = pad === "valid" ? [0, 0] : pad;
-  const span = size + before + after - eff;
-  if (!ceilMode) return { out: Math.floor(span / stride) + 1, before, after };
-  let out = Math.ceil(span / stride) + 1;
-  // NOTE: PyTorch decrements once; a loop gives the same result under its pad <= k/2 limit and
-  // keeps the rule (every window starts inside the input or its left padding) for larger pads.
-  while (out > 0 && (out - 1) * stride >= size + before) out--;
-  return { out, before, after };
 }
 
 /** Resolves `padding` for a 2-D window into output size and explicit pads. */

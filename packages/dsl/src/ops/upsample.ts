@@ -65,18 +65,5 @@ export const upsample = defineOp({
   flops: ({ params: p, output }) => (p.mode === "bilinear" ? BILINEAR_FLOPS * numel(output) : 0),
 });
 
-/**
- * Source coordinate along one axis for output index `dst` (input size `n`, output size `m`), the rule
- * every backend follows. Nearest returns an integer index; bilinear a real coordinate in [0, n-1].
- */
-export function resizeSource(
-  dst: number,
-  n: number,
-  m: number,
-  mode: "nearest" | "bilinear",
-  alignCorners: boolean,
-): number {
-  if (mode === "nearest") return Math.min(n - 1, Math.floor((dst * n) / m));
-  if (alignCorners) return m > 1 ? (dst * (n - 1)) / (m - 1) : 0;
-  return Math.min(n - 1, Math.max(0, ((dst + 0.5) * n) / m - 0.5));
-}
+/** Re-exported from the zod-free rules module, where backends import it from. */
+export { resizeSource } from "../rules.js";

@@ -1,6 +1,7 @@
 import { prepare } from "@fusegraph/backend-cpu";
-import { compile, predict } from "@fusegraph/backend-tfjs";
+import { compile } from "@fusegraph/backend-tfjs";
 import { createRng, type Graph, initWeights, type TensorData, type WeightMap } from "@fusegraph/dsl";
+import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
 
 export type Outputs = Record<string, Float32Array>;
@@ -27,12 +28,20 @@ export function runCpu(graph: Graph, weights: WeightMap, inputs: Record<string, 
   }
 }
 
-/** The graph compiled to tfjs with the same weights, run on tfjs's current backend. */
+/**
+ * The graph compiled to tfjs with the same weights, run on tfjs's current backend. NOTE: reads the
+ * outputs synchronously (the tests awaited useBackend, and fast-check properties here are synchronous)
+ * rather than through backend-tfjs's async `predict`.
+ */
 export function runTfjs(graph: Graph, weights: WeightMap, inputs: Record<string, TensorData>): Outputs {
   const model = compile(graph, { weights });
   try {
-    const out = predict(model, graph, inputs);
-    return Object.fromEntries(graph.outputs.map((o) => [o, out[o]!.data]));
+    return tf.tidy(() => {
+      const xs = graph.inputs.map((i) => tf.tensor(inputs[i.id]!.data, [...inputs[i.id]!.shape]));
+      const y = model.predict(xs.length === 1 ? xs[0]! : xs);
+      const ys = Array.isArray(y) ? y : [y];
+      return Object.fromEntries(graph.outputs.map((o, k) => [o, Float32Array.from(ys[k]!.dataSync())]));
+    });
   } finally {
     model.dispose();
   }

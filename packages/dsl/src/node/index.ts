@@ -1,0 +1,3 @@
+// Node-only helpers (file system); the root entry stays free of node: imports so it bundles for browsers.
+export * from "./output-dir.js";
+export * from "./spec-packages.js";
