@@ -4,30 +4,15 @@
 // loads through plain tf.loadLayersModel after `import "@fusegraph/backend-tfjs/layers"`, and the
 // `fusegraph` bin runs. Run after `npm run build` (the tarballs carry dist/). Needs the npm registry.
 // Prints one summary line; exits 1 on failure.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { createConsumer, run } from "./consumer-project.mjs";
 
 /** A different minor than the repo's 4.22.0 pin: the packages must take the app's tfjs, not bring their own. */
 const TFJS = "4.21.0";
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
-/** Every published workspace package (they depend on each other, so they install together). */
-const PACKAGES = readJson(join(root, "package.json")).workspaces.filter(
-  (w) => readJson(join(root, w, "package.json")).private !== true,
-);
 const work = mkdtempSync(join(tmpdir(), "fusegraph-consumer-"));
 const started = Date.now();
-
-function run(cmd, args, cwd) {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
-  }
-}
 
 // What the app runs: only the app's own tfjs and the layers entry, then plain tfjs loading.
 const APP = `
@@ -64,34 +49,11 @@ process.stdout.write(JSON.stringify({
 `;
 
 function check() {
-  const packs = join(work, "packs");
-  mkdirSync(packs);
-  const packed = JSON.parse(
-    run("npm", ["pack", "--json", "--pack-destination", packs, ...PACKAGES.flatMap((p) => ["-w", p])], root),
-  );
-  const tarballs = Object.fromEntries(packed.map((p) => [p.name, `file:${join(packs, p.filename)}`]));
-
-  const app = join(work, "app");
-  mkdirSync(app);
-  writeFileSync(
-    join(app, "package.json"),
-    JSON.stringify(
-      {
-        name: "fusegraph-consumer",
-        private: true,
-        type: "module",
-        dependencies: {
-          "@tensorflow/tfjs": TFJS,
-          // The CLI runs on wasm; an app pins the wasm backend to its tfjs (its peer is tfjs-core, exactly).
-          "@tensorflow/tfjs-backend-wasm": TFJS,
-          ...tarballs,
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], app);
+  const { app, packs } = createConsumer(work, {
+    "@tensorflow/tfjs": TFJS,
+    // The CLI runs on wasm; an app pins the wasm backend to its tfjs (its peer is tfjs-core, exactly).
+    "@tensorflow/tfjs-backend-wasm": TFJS,
+  });
 
   const copies = (name) =>
     run("npm", ["ls", name, "--all", "--parseable"], app)
@@ -121,7 +83,7 @@ function check() {
   if (r.trainable === 0) problems.push("the loaded model has no trainable weights");
   if (!r.finite || !r.nonZero) problems.push("the prediction is empty, not finite or all zeros");
   if (problems.length > 0) throw new Error(problems.join("; "));
-  return { r, packs: readdirSync(packs).length };
+  return { r, packs: packs.length };
 }
 
 try {
