@@ -13,7 +13,7 @@ import "./layers/register.js";
 import { assertBackendReady } from "./backend.js";
 import { checkCompilable, compileErrorOf } from "./compilable.js";
 import { CompileError } from "./errors.js";
-import { apply, type LowerContext, type Lowering, lowerContext } from "./lowering.js";
+import { assembleModel, type LowerContext, type Lowering, lowerContext } from "./lowering.js";
 import { lowerings } from "./lowerings.js";
 import { checkLayerId, layerNameFor, nodeIdForLayer } from "./names.js";
 import { compilePortable } from "./portable/lower.js";
@@ -42,12 +42,6 @@ function lowerNode<K extends OpKind>(
   // NOTE: indexing the table with a generic kind widens to the union of lowerings; each entry
   // handles exactly its own kind, so narrowing back to Lowering<K> is sound.
   return (lowerings[node.kind] as Lowering<K>)(node, ctx);
-}
-
-/** A tfjs model name: the graph's name with anything tfjs rejects replaced. */
-function modelName(name: string): string {
-  const clean = name.replace(/[^A-Za-z0-9._-]/g, "_");
-  return /^[A-Za-z0-9]/.test(clean) ? clean : `m${clean}`;
 }
 
 /** Lowers one node, turning whatever tfjs throws into a {@link CompileError} naming the node. */
@@ -232,19 +226,7 @@ function lowerGraph(graph: Graph, opts: CompileOptions): tf.LayersModel {
     }
     tensors.set(node.id, out);
   }
-  const listed = new Set<string>();
-  const outputs = graph.outputs.map((id, k) => {
-    const t = tensors.get(id);
-    if (!t) throw new CompileError(id, "unknown_node", "output is not a node or input of the graph");
-    if (!listed.has(id)) {
-      listed.add(id);
-      return t;
-    }
-    // NOTE: a tfjs model lists each tensor once (it drops a repeat with a console warning, then fails
-    // in predict); a repeated output goes through a weight-free identity layer of its own.
-    return apply(tf.layers.activation({ activation: "linear", name: layerNameFor(`${id}/output${k}`) }), t);
-  });
-  const model = tf.model({ inputs, outputs, name: modelName(graph.name) });
+  const model = assembleModel(graph, inputs, tensors);
   setModelWeights(model, graph, opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 }));
   return model;
 }

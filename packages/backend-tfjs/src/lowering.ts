@@ -1,5 +1,5 @@
 import type { Graph, GraphNodeOf, OpKind, Shape } from "@fusegraph/dsl";
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import { CompileError, type CompileErrorCode } from "./errors.js";
 import { layerNameFor } from "./names.js";
 
@@ -57,4 +57,33 @@ export function onlyShape(ctx: LowerContext): Shape {
 /** Applies a layer to symbolic tensors; every layer we build returns one output. */
 export function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
   return layer.apply(x) as tf.SymbolicTensor;
+}
+
+/** A tfjs model name: the graph's name with anything tfjs rejects replaced. */
+function modelName(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  return /^[A-Za-z0-9]/.test(clean) ? clean : `m${clean}`;
+}
+
+/**
+ * The LayersModel of a lowered graph: one model output per listed graph output, in order. A tfjs model
+ * lists each tensor once (it drops a repeat with a console warning, then fails in predict), so a repeated
+ * output — or two outputs that lowering folded into one tensor — goes through a weight-free identity layer.
+ */
+export function assembleModel(
+  graph: Graph,
+  inputs: tf.SymbolicTensor[],
+  tensors: ReadonlyMap<string, tf.SymbolicTensor>,
+): tf.LayersModel {
+  const listed = new Set<tf.SymbolicTensor>();
+  const outputs = graph.outputs.map((id, k) => {
+    const t = tensors.get(id);
+    if (!t) throw new CompileError(id, "unknown_node", "output is not a node or input of the graph");
+    if (!listed.has(t)) {
+      listed.add(t);
+      return t;
+    }
+    return apply(tf.layers.activation({ activation: "linear", name: layerNameFor(`${id}/output${k}`) }), t);
+  });
+  return tf.model({ inputs, outputs, name: modelName(graph.name) });
 }

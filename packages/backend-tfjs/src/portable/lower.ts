@@ -13,7 +13,7 @@ import {
 import * as tf from "@tensorflow/tfjs";
 import { assertBackendReady } from "../backend.js";
 import { CompileError } from "../errors.js";
-import { apply, type LowerContext, lowerContext, only } from "../lowering.js";
+import { apply, assembleModel, type LowerContext, lowerContext, only } from "../lowering.js";
 import { lowerings } from "../lowerings.js";
 import { checkLayerId, layerNameFor, nodeIdForLayer } from "../names.js";
 import { weightOf } from "./bake.js";
@@ -177,11 +177,6 @@ function setWeights(node: GraphNode, layer: tf.layers.Layer, values: readonly Te
   tf.dispose(tensors);
 }
 
-function modelName(name: string): string {
-  const clean = name.replace(/[^A-Za-z0-9._-]/g, "_");
-  return /^[A-Za-z0-9]/.test(clean) ? clean : `m${clean}`;
-}
-
 /**
  * Compiles a graph for inference into a LayersModel of tfjs's built-in layer classes only, so its
  * model.json loads in plain tfjs: composites expanded, batchNorm / baked fusion weights / biasAdd folded
@@ -285,19 +280,7 @@ function lowerPortable(graph: Graph, weights: WeightMap): tf.LayersModel {
     }
     tensors.set(node.id, out);
   }
-  const listed = new Set<tf.SymbolicTensor>();
-  const outputs = g.outputs.map((id, k) => {
-    const t = tensors.get(id);
-    if (!t) throw new CompileError(id, "unknown_node", "output is not a node or input of the graph");
-    if (!listed.has(t)) {
-      listed.add(t);
-      return t;
-    }
-    // NOTE: a tfjs model lists each tensor once; a repeated output (or two outputs folded into one
-    // layer) goes through a weight-free identity layer of its own.
-    return apply(tf.layers.activation({ activation: "linear", name: layerNameFor(`${id}/output${k}`) }), t);
-  });
-  const model = tf.model({ inputs, outputs, name: modelName(graph.name) });
+  const model = assembleModel(graph, inputs, tensors);
   assertPortable(model, nodeIdForLayer);
   return model;
 }
