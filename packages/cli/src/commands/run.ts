@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { formatShape, type TensorData } from "@fusegraph/dsl";
+import { writeOutputFile } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import { resolveWeights, runCpu, runTfjs, TFJS_RUNTIMES, type TfjsRuntime } from "../backends.js";
 import type { CommandContext } from "../context.js";
@@ -95,8 +95,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
   for (const [id, file] of files) {
     const t = outputs[id]!;
     const path = resolve(ctx.io.cwd, file);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, writeNpy(t.shape, t.data));
+    await writeOutputFile(path, writeNpy(t.shape, t.data));
   }
   const rows = graph.outputs.map((id) => {
     const t = outputs[id]!;
