@@ -4,27 +4,32 @@
 // 2. fusegraph's CPU executor against tfjs-cpu and tfjs-wasm on a 3x3 conv and ResNet-50, as a markdown
 //    report with ratios (see packages/backend-cpu/src/bench/main.ts).
 // 3. backend-tfjs's trainable and portable targets on ResNet-50, tfjs-wasm (packages/backend-tfjs/src/bench/portable.ts).
-//    BENCH_ONLY=portable runs only this one.
+//    BENCH_ONLY=dsl|cpu|portable runs only that one.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const { runValidateBench } = await import(
-  new URL("../packages/dsl/dist/bench/validate-bench.js", import.meta.url).href
-);
-const dsl = runValidateBench(15);
-console.log("## dsl: 1,000-node spec (median of 15)\n");
-console.log(
-  `- validate + infer + cost of the parsed document: ${dsl.fromDocument.toFixed(1)} ms (goal < 50 ms)`,
-);
-console.log(`- the same from YAML text (parse with locations included): ${dsl.fromText.toFixed(1)} ms\n`);
+const only = process.env.BENCH_ONLY;
+if (!only || only === "dsl") {
+  const { runValidateBench } = await import(
+    new URL("../packages/dsl/dist/bench/validate-bench.js", import.meta.url).href
+  );
+  const dsl = runValidateBench(15);
+  console.log("## dsl: 1,000-node spec (median of 15)\n");
+  console.log(
+    `- validate + infer + cost of the parsed document: ${dsl.fromDocument.toFixed(1)} ms (goal < 50 ms)`,
+  );
+  console.log(`- the same from YAML text (parse with locations included): ${dsl.fromText.toFixed(1)} ms\n`);
+}
 
-const main = fileURLToPath(new URL("../packages/backend-cpu/dist/bench/main.js", import.meta.url));
-const run = spawnSync(process.execPath, [main], { stdio: "inherit" });
-if (run.status !== 0) process.exit(run.status ?? 1);
+if (!only || only === "cpu") {
+  const main = fileURLToPath(new URL("../packages/backend-cpu/dist/bench/main.js", import.meta.url));
+  const run = spawnSync(process.execPath, [main], { stdio: "inherit" });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
 
 // 3. backend-tfjs: ResNet-50 compiled to the trainable target (custom layers, batchNorm as layers) and
 //    to the portable one (built-in layers only, batchNorm folded), on tfjs-wasm in one process.
-if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "portable") {
+if (!only || only === "portable") {
   const tf = await import("@tensorflow/tfjs");
   await import("@tensorflow/tfjs-backend-wasm");
   await tf.setBackend("wasm");
