@@ -1,5 +1,5 @@
 import type { Topology } from "./build-graph.js";
-import type { IssueExtra, OpContext } from "./define-op.js";
+import type { CostArgs, IssueExtra, OpContext, OpDef } from "./define-op.js";
 import { type IssueCode, issue, type SpecIssue, type SpecPath } from "./issues.js";
 import { LIMITS } from "./limits.js";
 import { formatShape, MAX_ELEMENTS, numel, type Shape } from "./shape.js";
@@ -30,6 +30,44 @@ function checkSize(shape: Shape, path: SpecPath, what: string, nodeId?: string):
   return undefined;
 }
 
+type CountedOp = Pick<OpDef<string, unknown>, "weights" | "macs" | "flops">;
+
+/**
+ * `limit_exceeded` when a node's parameter, MAC or flop count, or the running total of one, is not an
+ * exact integer below {@link LIMITS.maxCount} (2^53): beyond it the counts and weight buffers are wrong.
+ */
+function checkCounts(
+  def: CountedOp,
+  args: CostArgs<unknown>,
+  totals: { params: number; macs: number; flops: number },
+  path: SpecPath,
+  nodeId: string,
+): SpecIssue | undefined {
+  let params = 0;
+  for (const w of def.weights(args)) params += numel(w.shape);
+  const own = { params, macs: def.macs(args), flops: def.flops(args) };
+  for (const key of ["params", "macs", "flops"] as const) {
+    totals[key] += own[key];
+    const over = !(own[key] <= LIMITS.maxCount)
+      ? own[key]
+      : !(totals[key] <= LIMITS.maxCount)
+        ? totals[key]
+        : 0;
+    if (over !== 0)
+      return issue(
+        "limit_exceeded",
+        path,
+        `node "${nodeId}": ${key === "params" ? "parameter" : key === "macs" ? "MAC" : "flop"} count ${over.toExponential(2)}${own[key] === over ? "" : " (graph total)"} is above ${LIMITS.maxCount}, where counts stop being exact`,
+        {
+          nodeId,
+          expected: `at most ${LIMITS.maxCount}`,
+          hint: "use smaller kernels, fewer channels or a smaller input",
+        },
+      );
+  }
+  return undefined;
+}
+
 const validShape = (s: unknown): s is Shape =>
   Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d > 0);
 
@@ -39,6 +77,7 @@ const validShape = (s: unknown): s is Shape =>
  */
 export function inferShapes(topo: Topology, report: (i: SpecIssue) => void): Map<string, Shape> {
   const shapes = new Map<string, Shape>();
+  const totals = { params: 0, macs: 0, flops: 0 };
   for (const [id, shape] of topo.inputs) {
     const big = checkSize(shape, ["inputs", id], `input "${id}"`);
     if (big) report(big);
@@ -78,7 +117,9 @@ export function inferShapes(topo: Topology, report: (i: SpecIssue) => void): Map
       );
       continue;
     }
-    const big = checkSize(out, f.path, `node "${f.id}" (${f.kind}) output`, f.id);
+    const big =
+      checkSize(out, f.path, `node "${f.id}" (${f.kind}) output`, f.id) ??
+      checkCounts(n.def, { inputs: inShapes, params: n.params, output: out }, totals, f.path, f.id);
     if (big) report(big);
     else shapes.set(f.id, out);
   }

@@ -63,6 +63,32 @@ export function issue(
   return { code, severity: warning ? "warning" : "error", path, message, ...extra };
 }
 
+/** Appends one by one: `push(...list)` overflows the stack on a long list. */
+export function appendIssues(target: SpecIssue[], more: readonly SpecIssue[]): void {
+  for (const i of more) target.push(i);
+}
+
+/**
+ * The first `max` issues (errors before warnings, each in order) and, when some were left out, one
+ * `limit_exceeded` issue saying how many; a hostile spec can have millions of problems.
+ */
+export function capIssues(issues: SpecIssue[], max: number): SpecIssue[] {
+  if (issues.length <= max) return issues;
+  const errors = issues.filter(isError);
+  const kept = [...errors.slice(0, max)];
+  for (const i of issues) {
+    if (kept.length >= max) break;
+    if (!isError(i)) kept.push(i);
+  }
+  const more = issues.length - kept.length;
+  kept.push(
+    issue("limit_exceeded", [], `${more} more issues were found and not listed`, {
+      hint: `only the first ${max} issues are reported; fix these and check again`,
+    }),
+  );
+  return kept;
+}
+
 export function isError(i: SpecIssue): boolean {
   return i.severity === "error";
 }

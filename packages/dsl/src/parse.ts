@@ -1,7 +1,7 @@
 import { type Document, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { SpecDocument } from "./document.js";
 import type { ImportOrigin, ImportResolver } from "./imports.js";
-import { isError, issue, type Result, type SpecIssue } from "./issues.js";
+import { appendIssues, capIssues, isError, issue, type Result, type SpecIssue } from "./issues.js";
 import { LIMITS } from "./limits.js";
 import { duplicateKeys, type Locator, locator } from "./locate.js";
 import { sanitize } from "./sanitize.js";
@@ -108,10 +108,19 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
   };
   const issues: SpecIssue[] = [];
   if (doc.errors.length > 0) {
-    for (const err of doc.errors)
+    for (const err of doc.errors.slice(0, LIMITS.maxIssues + 1))
       issues.push(
         issue("parse_error", [], `${json ? "JSON" : "YAML"} syntax error: ${err.message}`, at(err.pos[0])),
       );
+    if (doc.errors.length > LIMITS.maxIssues) {
+      issues.length = LIMITS.maxIssues;
+      issues.push(
+        issue("limit_exceeded", [], `${doc.errors.length - LIMITS.maxIssues} more syntax errors were found`, {
+          line: 1,
+          column: 1,
+        }),
+      );
+    }
     return { value: undefined, locate, issues };
   }
   for (const { path, offset } of duplicateKeys(doc)) {
@@ -151,7 +160,7 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
     return { value: undefined, locate, issues };
   }
   const clean = sanitize(value);
-  issues.push(...clean.issues);
+  appendIssues(issues, clean.issues);
   return { value: clean.value, locate, issues: withLocations(issues, locate) };
 }
 
@@ -174,10 +183,10 @@ export function parseSpec(text: string, opts: ParseOptions = {}): ParsedSpec {
   let doc: SpecDocument | undefined;
   if (parsed.value !== undefined || parsed.issues.length === 0) {
     const s = checkStructure(parsed.value);
-    issues.push(...s.issues);
+    appendIssues(issues, s.issues);
     doc = s.doc;
   }
-  const located = withLocations(issues, parsed.locate);
+  const located = capIssues(withLocations(issues, parsed.locate), LIMITS.maxIssues);
   if (!doc || located.some(isError)) return { ok: false, issues: located };
   return { ok: true, warnings: located, doc, locate: parsed.locate };
 }

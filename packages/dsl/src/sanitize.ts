@@ -53,7 +53,23 @@ export function sanitize(raw: unknown): { value: unknown; issues: SpecIssue[] } 
       );
       return undefined;
     }
-    if (Array.isArray(v)) return v.map((x, i) => copy(x, { up: at, key: i }, depth + 1));
+    if (Array.isArray(v)) {
+      // NOTE: before walking: a sparse array's length can be 2^32-1 with no elements at all.
+      if (v.length > LIMITS.maxArrayLength) {
+        issues.push(
+          issue(
+            "limit_exceeded",
+            pathOf(at),
+            `a list has ${v.length} elements, more than ${LIMITS.maxArrayLength}`,
+            {
+              expected: `at most ${LIMITS.maxArrayLength} elements`,
+            },
+          ),
+        );
+        return undefined;
+      }
+      return Array.from(v, (x, i) => copy(x, { up: at, key: i }, depth + 1));
+    }
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) {
       issues.push(
@@ -77,6 +93,25 @@ export function sanitize(raw: unknown): { value: unknown; issues: SpecIssue[] } 
     return out;
   };
 
-  const value = copy(raw, null, 0);
-  return { value: overflow ? undefined : value, issues };
+  try {
+    const value = copy(raw, null, 0);
+    return { value: overflow ? undefined : value, issues };
+  } catch (e) {
+    // Hostile API input: a getter or proxy trap that throws, or a cyclic value Object.keys cannot end.
+    issues.push(
+      issue("invalid_spec", [], `cannot read the document: ${describe(e)}`, {
+        hint: "pass plain data (objects, arrays, strings, numbers), e.g. the result of JSON.parse",
+      }),
+    );
+    return { value: undefined, issues };
+  }
+}
+
+/** A thrown value's message, without trusting it (its own getters or toString may throw again). */
+function describe(e: unknown): string {
+  try {
+    return String(e instanceof Error ? e.message : e).slice(0, 200);
+  } catch {
+    return "reading it threw";
+  }
 }

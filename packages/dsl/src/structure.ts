@@ -6,8 +6,8 @@ import {
   nodeSchema,
   type SpecDocument,
 } from "./document.js";
-import { issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { RESERVED_KEYS } from "./limits.js";
+import { appendIssues, issue, type SpecIssue, type SpecPath } from "./issues.js";
+import { LIMITS, RESERVED_KEYS } from "./limits.js";
 import { fromZodIssues } from "./zod-issues.js";
 
 export interface Structure {
@@ -31,6 +31,22 @@ function entries<T>(r: Record<string, T>): [string, T][] {
 }
 
 function checkId(id: string, path: SpecPath, what: string, out: SpecIssue[]): boolean {
+  if (id.length > LIMITS.maxIdChars) {
+    const shown = `${id.slice(0, 32)}…`;
+    out.push(
+      issue(
+        "limit_exceeded",
+        path,
+        `${what} id "${shown}" has ${id.length} characters, more than ${LIMITS.maxIdChars}`,
+        {
+          ...(what === "node" ? { nodeId: shown } : {}),
+          expected: `at most ${LIMITS.maxIdChars} characters`,
+          hint: "use a shorter id",
+        },
+      ),
+    );
+    return false;
+  }
   if (RESERVED_KEYS.has(id)) {
     out.push(
       issue("invalid_spec", path, `${what} "${id}" is a reserved name`, {
@@ -115,8 +131,9 @@ export function checkStructure(value: unknown): Structure {
   let doc: SpecDocument | undefined;
   if (parsed.success) doc = parsed.data;
   else {
-    issues.push(
-      ...fromZodIssues(parsed.error.issues, {
+    appendIssues(
+      issues,
+      fromZodIssues(parsed.error.issues, {
         base: [],
         code: "invalid_spec",
         knownKeys: (p) => (p.length === 0 ? docKeys : p.length === 2 && p[0] === "blocks" ? blockKeys : []),

@@ -4,7 +4,8 @@ import type { SpecDocumentInput } from "./document.js";
 import type { Graph, GraphNode } from "./graph.js";
 import { type BlockTable, loadBlockTable, relocateIssue } from "./imports.js";
 import { inferShapes } from "./infer.js";
-import { isError, type Result, type SpecIssue } from "./issues.js";
+import { appendIssues, capIssues, isError, type Result, type SpecIssue } from "./issues.js";
+import { LIMITS } from "./limits.js";
 import type { Locator } from "./locate.js";
 import { type ParseOptions, parseText, withLocations } from "./parse.js";
 import { sanitize } from "./sanitize.js";
@@ -30,8 +31,8 @@ function finish(issues: SpecIssue[], locate: Locator | undefined, table?: BlockT
     dedupe(issues).map((i) => relocateIssue(i, table)),
     locate,
   );
-  if (!locate) return located;
-  return located
+  if (!locate) return capIssues(located, LIMITS.maxIssues);
+  const sorted = located
     .map((i, k) => ({ i, k }))
     .sort(
       (a, b) =>
@@ -42,6 +43,7 @@ function finish(issues: SpecIssue[], locate: Locator | undefined, table?: BlockT
         a.k - b.k,
     )
     .map(({ i }) => i);
+  return capIssues(sorted, LIMITS.maxIssues);
 }
 
 /**
@@ -62,19 +64,19 @@ export function validateSpec(
   let value: unknown;
   if (typeof input === "string") {
     const parsed = parseText(input, opts);
-    issues.push(...parsed.issues);
+    appendIssues(issues, parsed.issues);
     locate = parsed.locate;
     value = parsed.value;
     if (value === undefined && issues.some(isError)) return { ok: false, issues: finish(issues, locate) };
   } else {
     const clean = sanitize(input);
-    issues.push(...clean.issues);
+    appendIssues(issues, clean.issues);
     value = clean.value;
     if (value === undefined) return { ok: false, issues: finish(issues, locate) };
   }
 
   const { doc, poisoned, issues: structural } = checkStructure(value);
-  issues.push(...structural);
+  appendIssues(issues, structural);
   if (!doc) return { ok: false, issues: finish(issues, locate) };
 
   // NOTE: expandBlocks stops at LIMITS.maxNodes itself (reporting limit_exceeded), so no count check here.

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { OpCategory, OpContext, WeightSpec } from "../define-op.js";
+import { LIMITS } from "../limits.js";
 import { windowAxis } from "../rules.js";
 import { formatShape, numel, type Shape, sameShape } from "../shape.js";
 
@@ -295,6 +296,33 @@ export function poolWindow(
   return window2d([h ?? 0, w ?? 0], p.poolSize, poolStrides(p), p.dilation, p.padding, p.ceilMode);
 }
 
+/**
+ * A window's padding, on each side, may exceed the input's extent along that axis by at most
+ * `LIMITS.maxPadBeyondInput` (for `same`, where pads follow the kernel, and explicit pads alike): a 5x5
+ * `same` conv on a 1x1 map is fine, a kernel of 10^9 on an 8x8 input (10^19 weights) is refused.
+ */
+export function checkPadsFit(
+  ctx: OpContext,
+  kind: string,
+  x: Shape,
+  pads: Pads,
+  path: (string | number)[],
+): boolean {
+  const [h = 0, w = 0] = x;
+  const worst = Math.max(pads.top - h, pads.bottom - h, pads.left - w, pads.right - w);
+  if (worst <= LIMITS.maxPadBeyondInput) return true;
+  ctx.issue(
+    "shape_mismatch",
+    `${nodeLabel(ctx, kind)}: padding ${pads.top},${pads.bottom},${pads.left},${pads.right} (top,bottom,left,right) is larger than ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
+    {
+      path,
+      expected: `at most ${h + LIMITS.maxPadBeyondInput} rows and ${w + LIMITS.maxPadBeyondInput} columns of padding per side`,
+      hint: "the window is far larger than its input: use a smaller kernel or window",
+    },
+  );
+  return false;
+}
+
 /** Shape rule of maxPool and avgPool: [H,W,C] -> [H',W',C]. */
 export function poolShape(
   kind: string,
@@ -303,7 +331,8 @@ export function poolShape(
   ctx: OpContext,
 ): Shape | undefined {
   if (!checkRank(ctx, kind, x, 3, "[H,W,C]")) return undefined;
-  const { outH, outW } = poolWindow(x, p);
+  const { outH, outW, pads } = poolWindow(x, p);
+  if (!checkPadsFit(ctx, kind, x, pads, ["poolSize"])) return undefined;
   if (outH >= 1 && outW >= 1) return [outH, outW, x[2] ?? 0];
   const [kh, kw] = toPair(p.poolSize);
   ctx.issue(

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type CostArgs, defineOp } from "../define-op.js";
 import { formatShape } from "../shape.js";
 import {
+  checkPadsFit,
   checkRank,
   convFields,
   inputLabel,
@@ -52,7 +53,8 @@ export const conv2d = defineOp({
       );
       return undefined;
     }
-    const { outH, outW } = window2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
+    const { outH, outW, pads } = window2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
+    if (!checkPadsFit(ctx, "conv2d", x, pads, ["kernelSize"])) return undefined;
     if (outH < 1 || outW < 1) {
       const [kh, kw] = toPair(p.kernelSize);
       ctx.issue(
