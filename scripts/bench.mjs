@@ -4,11 +4,109 @@
 // 2. fusegraph's CPU executor against tfjs-cpu and tfjs-wasm on a 3x3 conv and ResNet-50, as a markdown
 //    report with ratios (see packages/backend-cpu/src/bench/main.ts).
 // 3. backend-tfjs's trainable and portable targets on ResNet-50, tfjs-wasm (packages/backend-tfjs/src/bench/portable.ts).
-//    BENCH_ONLY=dsl|cpu|portable runs only that one.
+// 4. hostile: each class of docs/limits.md in a fresh process: wall time, peak RSS, issue codes.
+//    BENCH_ONLY=dsl|cpu|portable|hostile runs only that one.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const only = process.env.BENCH_ONLY;
+
+// 4. hostile (see docs/limits.md): the classes that must each get issues (or a graph) in < 1 s and
+//    < 300 MB. A child runs one class: builds its input, then times validateSpec alone.
+const HOSTILE = [
+  ["200,000 `]`", "brackets"],
+  ["flow list of 200,000 commas", "commas"],
+  ["outputs: 200,000 numbers", "numbers"],
+  ["merge of 1,000,000 inputs (YAML text)", "mergeText"],
+  ["merge of 1,000,000 inputs (object)", "mergeObject"],
+  ["conv2d kernelSize 1e9, same, 8x8", "kernel"],
+  ["100,000-char id, repeat 10000 (200 KB JSON)", "id200k"],
+  ["1,000,000-char id, repeat 10000 (2 MB JSON)", "id2m"],
+  ["100,000-char id, repeat 10000 (YAML)", "id200kYaml"],
+  ["sparse array of length 2^32-1 (loadGraph)", "sparse"],
+  ["valid ResNet-50 at maxNodes", "resnetMax"],
+];
+
+async function hostileChild(name) {
+  const { LIMITS, loadGraph, SpecError, validateSpec } = await import(
+    new URL("../packages/dsl/dist/index.js", import.meta.url).href
+  );
+  const head = "fusegraph: 1\nname: t\ninputs:\n  x: [8, 8, 3]\n";
+  const valid = `${head}nodes:\n  c: { op: conv2d, input: x, filters: 4, kernelSize: 3, padding: same }\noutputs: [c]\n`;
+  const merge = () => ({
+    fusegraph: 1,
+    name: "t",
+    inputs: { x: [4] },
+    nodes: { m: { merge: "add", inputs: Array.from({ length: 1_000_000 }, () => "x") } },
+    outputs: ["m"],
+  });
+  const idDoc = (n, repeat) => {
+    const id = `a${"b".repeat(n - 1)}`;
+    return {
+      fusegraph: 1,
+      name: "t",
+      inputs: { x: [4] },
+      blocks: {
+        blk: { inputs: ["i"], nodes: { [id]: { op: "activation", input: "i", fn: "relu" } }, output: id },
+      },
+      nodes: { u: { use: "blk", input: "x", repeat } },
+      outputs: ["u"],
+    };
+  };
+  const inputs = {
+    brackets: () => `${valid}${"]".repeat(200_000)}`,
+    commas: () => `${head}nodes: {}\noutputs: [${",".repeat(200_000)}]\n`,
+    numbers: () =>
+      `${head}nodes: {}\noutputs: [${Array.from({ length: 200_000 }, (_, i) => i).join(", ")}]\n`,
+    mergeText: () => {
+      const d = merge();
+      return `fusegraph: 1\nname: t\ninputs: { x: [4] }\nnodes:\n  m:\n    merge: add\n    inputs: [${d.nodes.m.inputs.join(", ")}]\noutputs: [m]\n`;
+    },
+    mergeObject: merge,
+    kernel: () =>
+      `${head}nodes:\n  c: { op: conv2d, input: x, filters: 4, kernelSize: 1000000000, padding: same }\noutputs: [c]\n`,
+    id200k: () => JSON.stringify(idDoc(100_000, 10_000)),
+    id2m: () => JSON.stringify(idDoc(1_000_000, 10_000)),
+    id200kYaml: () => {
+      const id = `a${"b".repeat(99_999)}`;
+      return `${head}blocks:\n  blk:\n    inputs: [i]\n    nodes:\n      ${id}: { op: activation, input: i, fn: relu }\n    output: ${id}\nnodes:\n  u: { use: blk, input: x, repeat: 10000 }\noutputs: [u]\n`;
+    },
+    sparse: () => {
+      const outputs = [];
+      outputs.length = 2 ** 32 - 1;
+      return { fusegraph: 1, name: "t", inputs: { x: [4] }, nodes: {}, outputs };
+    },
+    // ResNet-50 with layer3 repeated up to the node limit (14 ids per instance).
+    resnetMax: () =>
+      readFileSync(
+        new URL("../packages/dsl/src/__fixtures__/resnet50.yaml", import.meta.url),
+        "utf8",
+      ).replace("repeat: 6", `repeat: ${Math.floor((LIMITS.maxNodes - 200) / 14)}`),
+  };
+  const input = inputs[name]();
+  const t0 = performance.now();
+  let out;
+  if (name === "sparse") {
+    try {
+      out = `graph of ${loadGraph(input).nodes.length} nodes`;
+    } catch (e) {
+      out = e instanceof SpecError ? [...new Set(e.issues.map((i) => i.code))].join(",") : `THREW ${e}`;
+    }
+  } else {
+    const r = validateSpec(input);
+    out = r.ok
+      ? `graph of ${r.graph.nodes.length} nodes`
+      : [...new Set(r.issues.map((i) => i.code))].join(",");
+  }
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, out }));
+}
+
+if (process.argv[2] === "--hostile-child" && process.argv[3]) {
+  await hostileChild(process.argv[3]);
+  process.exit(0);
+}
 if (!only || only === "dsl") {
   const { runValidateBench } = await import(
     new URL("../packages/dsl/dist/bench/validate-bench.js", import.meta.url).href
@@ -58,4 +156,25 @@ if (!only || only === "portable") {
   console.log(
     `per-round trainable/portable time: median ${median(r.ratios).toFixed(3)}x, range ${Math.min(...r.ratios).toFixed(3)}-${Math.max(...r.ratios).toFixed(3)}x; max |portable - trainable| ${r.maxAbsDiff.toExponential(2)} (output scale ${r.outputScale.toExponential(2)})`,
   );
+}
+
+if (!only || only === "hostile") {
+  console.log("\n## hostile specs (docs/limits.md): each in a fresh process; goal < 1,000 ms and < 300 MB\n");
+  console.log("| class | validate ms | peak RSS MB | result |");
+  console.log("|---|---|---|---|");
+  const self = fileURLToPath(import.meta.url);
+  for (const [label, name] of HOSTILE) {
+    const run = spawnSync(process.execPath, [self, "--hostile-child", name], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    if (run.status !== 0) {
+      console.log(
+        `| ${label} | - | - | child failed (${run.status ?? run.signal}): ${run.stderr.trim().split("\n")[0]} |`,
+      );
+      continue;
+    }
+    const r = JSON.parse(run.stdout);
+    console.log(`| ${label} | ${r.ms.toFixed(0)} | ${r.maxRssMB.toFixed(0)} | ${r.out} |`);
+  }
 }

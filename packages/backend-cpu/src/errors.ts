@@ -20,8 +20,9 @@ export class ExecutionError extends Error {
   override readonly name = "ExecutionError";
   readonly code: ExecutionErrorCode;
 
-  constructor(code: ExecutionErrorCode, message: string) {
-    super(message);
+  /** `options.cause`: the error underneath (e.g. the OutputDirError of a refused weights directory). */
+  constructor(code: ExecutionErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
   }
 }

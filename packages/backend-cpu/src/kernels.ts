@@ -21,12 +21,23 @@ import type { KernelTable } from "./kernels/types.js";
 import { upsample } from "./kernels/upsample.js";
 import { zeroPad } from "./kernels/zeroPad.js";
 
-export type { Compute, FusedActivation, Kernel, KernelArgs, KernelTable, Runtime } from "./kernels/types.js";
+export type {
+  Compute,
+  FoldedBatchNorm,
+  FusedActivation,
+  Fuses,
+  Kernel,
+  KernelArgs,
+  KernelTable,
+  Runtime,
+} from "./kernels/types.js";
 
 /**
- * One kernel per core op kind. Typed against the op registry, so a kind added to `@fusegraph/dsl`
- * fails to compile here until it has a kernel. Composite kinds (weightedAdd, conv1x1Add) run through
- * their `expand()`; conv1x1Add's projections then get batchNorm folding like any conv.
+ * One kernel per core op kind, and the only way the executor computes a node. Typed against the op
+ * registry, so a kind added to `@fusegraph/dsl` fails to compile here until it has a kernel. Composite
+ * kinds (weightedAdd, conv1x1Add) are expanded into core kinds first; conv1x1Add's projection is then a
+ * conv2d whose batchNorm and add fuse into it like any other. An entry's `fuses` says which following
+ * nodes it takes over; a Compute with `aliasesInput` (dropout, flatten) shares its input's buffer.
  */
 export const kernels = {
   conv2d,

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Graph, graphWeights, numel, type WeightMap } from "@fusegraph/dsl";
-import { type OutputStep, writeOutputDir } from "@fusegraph/dsl/node";
+import { OutputDirError, type OutputStep, writeOutputDir } from "@fusegraph/dsl/node";
 import { ExecutionError } from "./errors.js";
 
 /**
@@ -71,9 +71,37 @@ export async function saveWeights(
       options,
     );
   } catch (e) {
-    throw new ExecutionError("weights_io", `cannot write weights to ${dir}: ${(e as Error).message}`);
+    // OutputDirError already names the directory and the reason; keep it as the cause for callers to branch on.
+    const message =
+      e instanceof OutputDirError ? e.message : `cannot write weights to ${dir}: ${(e as Error).message}`;
+    throw new ExecutionError("weights_io", message, { cause: e });
   }
   return manifest;
+}
+
+/** The reason a file could not be read, without Node's message (which repeats the path). */
+function readFailure(e: unknown, missing: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return missing;
+  if (code === "EISDIR") return "it is a directory, expected a file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return (e as Error).message;
+}
+
+/** Why `dir/weights.json` could not be read; recognises a tfjs model directory given in its place. */
+async function unreadableManifest(dir: string, e: unknown): Promise<string> {
+  const what =
+    "a fusegraph weights directory holds weights.json + weights.bin (saveWeights, or `fusegraph compile --backend cpu`, writes one)";
+  if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+    const isModel = await access(join(dir, "model.json")).then(
+      () => true,
+      () => false,
+    );
+    return isModel
+      ? `${dir} holds a TensorFlow.js model (model.json), not fusegraph weights: ${what}`
+      : `${dir} has no ${MANIFEST_FILE}: ${what}`;
+  }
+  return `cannot read ${join(dir, MANIFEST_FILE)}: ${readFailure(e, "it is missing")}`;
 }
 
 function parseManifest(text: string, where: string): WeightsManifest {
@@ -98,12 +126,18 @@ function parseManifest(text: string, where: string): WeightsManifest {
     );
   }
   for (const [i, e] of m.weights.entries()) {
-    const entry = e as Partial<WeightEntry> | null;
+    if (e === null || typeof e !== "object" || Array.isArray(e)) {
+      throw new ExecutionError(
+        "weights_format",
+        `weight entry #${i} in ${where} is ${JSON.stringify(e)}, expected { name, shape, dtype, offset, byteLength }`,
+      );
+    }
+    const entry = e as Partial<WeightEntry>;
     const name = typeof entry?.name === "string" ? entry.name : `#${i}`;
-    if (entry?.dtype !== "float32") {
+    if (entry.dtype !== "float32") {
       throw new ExecutionError(
         "weight_dtype",
-        `weight "${name}" in ${where} has dtype ${JSON.stringify(entry?.dtype)}, expected "float32"`,
+        `weight "${name}" in ${where} has dtype ${JSON.stringify(entry.dtype) ?? "undefined"}, expected "float32"`,
       );
     }
     const ok =
@@ -160,7 +194,7 @@ export async function loadWeights(dir: string, graph?: Graph): Promise<WeightMap
   try {
     text = await readFile(manifestPath, "utf8");
   } catch (e) {
-    throw new ExecutionError("weights_io", `cannot read weights from ${dir}: ${(e as Error).message}`);
+    throw new ExecutionError("weights_io", await unreadableManifest(dir, e), { cause: e });
   }
   const manifest = parseManifest(text, manifestPath);
   checkLayout(manifest.weights, manifestPath);
@@ -169,7 +203,10 @@ export async function loadWeights(dir: string, graph?: Graph): Promise<WeightMap
   try {
     bin = await readFile(binaryPath);
   } catch (e) {
-    throw new ExecutionError("weights_io", `cannot read weights from ${dir}: ${(e as Error).message}`);
+    const why = readFailure(e, "it is missing");
+    throw new ExecutionError("weights_io", `cannot read ${binaryPath}, which ${manifestPath} names: ${why}`, {
+      cause: e,
+    });
   }
   // The writer packs weights back to back, so bytes past the last weight mean the two files do not belong together.
   const end = manifest.weights.reduce((m, e) => Math.max(m, e.offset + e.byteLength), 0);

@@ -12,6 +12,36 @@ beforeAll(async () => {
 });
 
 const RUNS = { numRuns: 12, seed: 42 };
+
+/**
+ * The reference's own window rule along one axis, written from the documents and not from the dsl's
+ * `window2d` (the rule under test). TF's SAME (tf.nn.convolution docs): out = ceil(in/stride),
+ * pad_total = max((out-1)*stride + (k-1)*d + 1 - in, 0), pad_before = floor(pad_total/2).
+ * Explicit pads and VALID: out = floor((in + before + after - eff)/stride) + 1; with ceilMode
+ * (PyTorch's MaxPool2d docs) ceil instead of floor, minus one when the last window would start at or
+ * past the input's end plus the left pad.
+ */
+function referenceAxis(
+  size: number,
+  k: number,
+  stride: number,
+  d: number,
+  pad: "same" | "valid" | [number, number],
+  ceilMode: boolean,
+): { out: number; before: number; after: number } {
+  const eff = (k - 1) * d + 1;
+  if (pad === "same") {
+    const out = Math.ceil(size / stride);
+    const total = Math.max((out - 1) * stride + eff - size, 0);
+    return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+  }
+  const [before, after] = pad === "valid" ? [0, 0] : pad;
+  const span = size + before + after - eff;
+  if (!ceilMode) return { out: Math.floor(span / stride) + 1, before, after };
+  const out = Math.ceil(span / stride) + 1;
+  return { out: (out - 1) * stride >= size + before ? out - 1 : out, before, after };
+}
+
 const explicit = (
   p: Padding,
   [h, w]: [number, number],
@@ -20,16 +50,83 @@ const explicit = (
   d: [number, number],
   ceil = false,
 ) => {
-  const r = window2d([h, w], k, s, d, p, ceil);
+  const [t, b, l, r] = typeof p === "number" ? [p, p, p, p] : typeof p === "string" ? [] : p;
+  const rowPads = typeof p === "string" ? p : ([t ?? 0, b ?? 0] as [number, number]);
+  const colPads = typeof p === "string" ? p : ([l ?? 0, r ?? 0] as [number, number]);
+  const rows = referenceAxis(h, k[0], s[0], d[0], rowPads, ceil);
+  const cols = referenceAxis(w, k[1], s[1], d[1], colPads, ceil);
   return {
-    pads: [r.pads.top, r.pads.bottom, r.pads.left, r.pads.right] as [number, number, number, number],
-    out: [r.outH, r.outW] as [number, number],
+    pads: [rows.before, rows.after, cols.before, cols.after] as [number, number, number, number],
+    out: [rows.out, cols.out] as [number, number],
   };
 };
 const paddingArb = fc.oneof(
   fc.constantFrom<Padding>("valid", "same"),
   fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
 );
+
+describe("the reference's window rule", () => {
+  it("matches tfjs's own conv2d, maxPool and avgPool with padding same (a third witness)", () => {
+    // Even and odd kernels, stride 2 over even and odd sizes: where TF puts the extra pixel matters.
+    const shapes: [number, number, [number, number], number, number][] = [
+      [5, 6, [2, 2], 1, 1],
+      [6, 7, [2, 4], 2, 1],
+      [7, 8, [3, 2], 2, 1],
+      [8, 5, [4, 3], 2, 1],
+      [6, 6, [1, 3], 2, 1],
+      [5, 7, [3, 3], 1, 2],
+      [7, 6, [2, 3], 3, 1],
+    ];
+    let checked = 0;
+    for (const [h, w, k, stride, dil] of shapes) {
+      const s: [number, number] = [stride, stride];
+      const d: [number, number] = [dil, dil];
+      const { pads, out } = explicit("same", [h, w], k, s, d);
+      const x = { h, w, c: 2, data: randomData(h * w * 2, h * 10 + w) };
+      const kernel = randomData(k[0] * k[1] * 2 * 3, 7);
+      const xt = tf.tensor4d(x.data, [1, h, w, 2]);
+      const want = naive.conv(x, kernel, k, 3, s, d, pads, 1);
+      const got = tf.conv2d(xt, tf.tensor4d(kernel, [k[0], k[1], 2, 3]), s, "same", "NHWC", d);
+      expect(got.shape, `conv ${[h, w, k, stride, dil]}`).toEqual([1, want.h, want.w, 3]);
+      expect(relError(got.dataSync(), want.data), `conv ${[h, w, k, stride, dil]}`).toBeLessThan(1e-5);
+      if (dil === 1) {
+        for (const [kind, f] of [
+          ["max", tf.maxPool],
+          ["avg", tf.avgPool],
+        ] as const) {
+          const p = naive.pool(x, kind, k, s, d, pads, out, false);
+          const t = f(xt, k, s, "same");
+          expect(t.shape, `${kind} ${[h, w, k, stride]}`).toEqual([1, p.h, p.w, 2]);
+          expect(relError(t.dataSync(), p.data), `${kind} ${[h, w, k, stride]}`).toBeLessThan(1e-5);
+        }
+      }
+      checked++;
+    }
+    expect(checked).toBe(shapes.length);
+  });
+
+  it("is the rule the dsl's window2d implements (shape inference and every lowering use it)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        paddingArb,
+        fc.boolean(),
+        (n, k, stride, dil, padding, ceil) => {
+          // ceilMode's rule is PyTorch's, defined for pads up to half the kernel.
+          fc.pre(!ceil || typeof padding !== "object" || padding.every((q) => q <= Math.floor(k / 2)));
+          const ref = explicit(padding, [n, n + 1], [k, k], [stride, stride], [dil, dil], ceil);
+          const r = window2d([n, n + 1], k, stride, dil, padding, ceil);
+          expect([r.outH, r.outW]).toEqual(ref.out);
+          expect([r.pads.top, r.pads.bottom, r.pads.left, r.pads.right]).toEqual(ref.pads);
+        },
+      ),
+      { numRuns: 300, seed: 9 },
+    );
+  });
+});
 
 describe("windowed lowerings against plain-loop references", () => {
   it("conv2d: padding (TF same, explicit), strides or dilation, groups", () => {
@@ -212,20 +309,10 @@ describe("windowed lowerings against plain-loop references", () => {
       // <T(x), y> == <x, C(y)> with C the forward conv over the same window (independent of tfjs's transpose).
       const [oh = 0, ow = 0] = got.shape;
       const y = randomData(oh * ow, 77);
-      const pads = window2d([oh, ow], k, s, d, padding);
+      const pads = explicit(padding, [oh, ow], [k, k], [s, s], [d, d]).pads;
       // The transposed kernel [k,k,filters=1,C=2] is, in memory, the forward kernel [k,k,in=1,out=2].
       const kernel = weights.get("t/kernel")?.data ?? new Float32Array();
-      const { top, bottom, left, right } = pads.pads;
-      const fwd = naive.conv(
-        { h: oh, w: ow, c: 1, data: y },
-        kernel,
-        toPair(k),
-        2,
-        [s, s],
-        [d, d],
-        [top, bottom, left, right],
-        1,
-      );
+      const fwd = naive.conv({ h: oh, w: ow, c: 1, data: y }, kernel, toPair(k), 2, [s, s], [d, d], pads, 1);
       expect([fwd.h, fwd.w]).toEqual([3, 3]);
       const x = randomData(3 * 3 * 2, 1);
       const lhs = got.data.reduce((a, v, i) => a + v * (y[i] ?? 0), 0);

@@ -1,3 +1,4 @@
+import type { Limits } from "@fusegraph/dsl";
 import type { CliIO, Style } from "./output.js";
 
 /** What every command runs with: where to write, how to style it, and the debug switch. */
@@ -5,4 +6,6 @@ export interface CommandContext {
   io: CliIO;
   style: Style;
   debug: boolean;
+  /** `--limit` overrides of the spec checks, for commands that read a spec. */
+  limits?: Partial<Limits>;
 }

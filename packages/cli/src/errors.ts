@@ -15,3 +15,27 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** Short reasons for the file-system errors a user can cause by the paths they give. */
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EISDIR: "it is a directory",
+  ENAMETOOLONG: "a name in the path is too long for the file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+  ELOOP: "too many symbolic links in the path",
+  EEXIST: "it appeared while writing",
+};
+
+/**
+ * One-line reason for a file-system error caused by a path the user gave (ENOENT, ENOTDIR, EACCES, …),
+ * or undefined for any other error, which stays an internal error. Never Node's message: it names
+ * fusegraph's temporary files rather than the user's path.
+ */
+export function fsReason(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code !== undefined ? FS_REASONS[code] : undefined;
+}

@@ -16,7 +16,7 @@ export async function loadValidGraph(
   json = false,
 ): Promise<{ graph: Graph; label: string } | undefined> {
   const source = await readSpecInput(spec, ctx.io);
-  const result = validateSource(source, ctx.io.cwd);
+  const result = validateSource(source, ctx.io.cwd, ctx.limits);
   if (!result.ok) {
     reportIssues(
       result.issues,

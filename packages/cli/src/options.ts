@@ -1,3 +1,4 @@
+import { LIMIT_NAMES, type Limits, limitProblem } from "@fusegraph/dsl";
 import { InvalidArgumentError } from "commander";
 
 /** Commander argument parsers: a bad value becomes commander's one-line usage error (exit 2). */
@@ -45,4 +46,22 @@ export function parseList(value: string): string[] {
     .filter((s) => s !== "");
   if (items.length === 0) throw new InvalidArgumentError("expected a comma-separated list");
   return items;
+}
+
+/**
+ * One `--limit name=value` (repeatable), added to the ones before it: a limit of the spec checks
+ * (`LIMITS` of @fusegraph/dsl) raised or lowered for this run. The value takes `_` separators.
+ */
+export function parseLimit(value: string, previous: Partial<Limits> = {}): Partial<Limits> {
+  const m = /^\s*([A-Za-z]+)\s*=\s*([0-9_]+)\s*$/.exec(value);
+  const name = m?.[1] ?? value.split("=")[0]?.trim() ?? "";
+  const n = m?.[2] !== undefined ? Number(m[2].replace(/_/g, "")) : Number.NaN;
+  const known = (LIMIT_NAMES as readonly string[]).includes(name);
+  const problem = !known
+    ? `unknown limit "${name}"`
+    : m
+      ? limitProblem(name, n)
+      : `expected ${name}=<integer>, received "${value}"`;
+  if (problem) throw new InvalidArgumentError(`${problem}; valid names: ${LIMIT_NAMES.join(", ")}`);
+  return { ...previous, [name]: n };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { SpecError } from "@fusegraph/dsl";
+import { type Limits, LimitsError, SpecError } from "@fusegraph/dsl";
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
@@ -16,6 +16,7 @@ import { registerSchema } from "./commands/schema.js";
 import { registerVerify } from "./commands/verify.js";
 import type { CommandContext } from "./context.js";
 import { ExitCode, UsageError } from "./errors.js";
+import { parseLimit } from "./options.js";
 import { type CliIO, makeStyle, writeJson } from "./output.js";
 
 /** Every subcommand, in the order `--help` lists them. */
@@ -108,16 +109,31 @@ export function createProgram(io: CliIO, setExitCode: (code: ExitCode) => void):
     })
     .addHelpText("after", HELP_AFTER);
 
+  // The running command's --limit values, set by the preAction hook below (per program, not global).
+  let limits: Partial<Limits> | undefined;
   const ctx = (): CommandContext => {
     const opts = program.opts<{ debug?: boolean; color?: boolean }>();
     return {
       io,
       style: makeStyle(io, opts.color === false),
       debug: opts.debug === true || isDebug([], io),
+      ...(limits ? { limits } : {}),
     };
   };
   // Subcommands inherit exitOverride and configureOutput because they are created after them.
   for (const register of COMMANDS) register(program, ctx, setExitCode);
+  for (const cmd of program.commands) {
+    if (!cmd.registeredArguments.some((a) => a.name() === "spec")) continue;
+    cmd.option(
+      "--limit <name=value>",
+      "raise or lower a limit of the spec checks for this run (repeatable), e.g. --limit maxNodes=50000;\n" +
+        "see docs/limits.md for the names, defaults and ceilings",
+      parseLimit,
+    );
+  }
+  program.hook("preAction", (_program, action) => {
+    limits = action.opts<{ limit?: Partial<Limits> }>().limit;
+  });
   return program;
 }
 
@@ -210,7 +226,11 @@ export function reportError(err: unknown, io: CliIO, debug: boolean, json = fals
     return ExitCode.usage;
   }
   // OutputDirError (@fusegraph/dsl/node, matched by name): an output path that is refused or cannot be written.
-  if (err instanceof UsageError || (err instanceof Error && err.name === "OutputDirError")) {
+  if (
+    err instanceof UsageError ||
+    err instanceof LimitsError ||
+    (err instanceof Error && err.name === "OutputDirError")
+  ) {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
     if (json) writeJson(io, { ok: false, error: { code: "usage", message: err.message } });
     return ExitCode.usage;

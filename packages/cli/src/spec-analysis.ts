@@ -3,6 +3,7 @@ import {
   type GraphNode,
   graphCost,
   isError,
+  type Limits,
   ops,
   type ParamCount,
   type SpecIssue,
@@ -17,12 +18,17 @@ export type Checked =
   | { ok: false; issues: readonly SpecIssue[] };
 
 /** Validates a spec source; its `imports:` resolve from its own file, else from `cwd`. */
-export function validateSource(source: SpecSource, cwd: string = process.cwd()): Checked {
+export function validateSource(
+  source: SpecSource,
+  cwd: string = process.cwd(),
+  limits?: Partial<Limits>,
+): Checked {
   const origin = source.kind === "text" ? source.importOrigin : undefined;
   const result = validateSpec(source.kind === "text" ? source.text : source.document, {
     filename: source.label,
     resolveImport: nodeImportResolver({ cwd }),
     ...(origin ? { origin } : {}),
+    ...(limits ? { limits } : {}),
   });
   return result.ok
     ? { ok: true, graph: result.graph, warnings: result.warnings }

@@ -114,8 +114,10 @@ function fitInput(t: TensorData, id: string, expected: readonly number[], label:
   if (t.shape.length === expected.length + 1 && (t.shape[0] ?? 0) >= 1 && same(t.shape.slice(1), expected)) {
     return t;
   }
+  const empty = t.shape[0] === 0 && same(t.shape.slice(1), expected);
   throw new UsageError(
-    `${label}: input "${id}" has shape [${t.shape.join(",")}], expected [${expected.join(",")}] or [N,${expected.join(",")}]`,
+    `${label}: input "${id}" has shape [${t.shape.join(",")}], expected [${expected.join(",")}] or [N,${expected.join(",")}]` +
+      (empty ? " with N >= 1 (a batch of 0 examples has nothing to run)" : ""),
   );
 }
 

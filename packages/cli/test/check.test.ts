@@ -189,7 +189,7 @@ describe("fusegraph check on hostile specs", () => {
       ]),
       ["block_error"],
     ],
-    ["a 10,000-node chain with one bad ref", chain(10_000), ["unknown_ref"]],
+    ["a 9,000-node chain with one bad ref", chain(9_000), ["unknown_ref"]],
   ])("%s: exit 1 with its issues", async (_what, text, codes) => {
     const t0 = performance.now();
     const r = await run(["check", "-", "--json"], { stdin: text });

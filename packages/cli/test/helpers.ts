@@ -2,9 +2,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 import type { ExitCode } from "../src/errors.js";
 import type { CliIO } from "../src/output.js";
 import { runCli } from "../src/program.js";
+import { BUILD_STAMP } from "./global-setup.js";
 
 export interface Captured {
   code: ExitCode;
@@ -80,16 +82,17 @@ export function spawnPlain(command: string, args: readonly string[], cwd: string
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** CI builds before testing; locally build once (turbo) so the spawned CLI exists. */
+/**
+ * The spawning tests run dist: the project's globalSetup (test/global-setup.ts) has built it from the
+ * current sources once for this run; this only refuses to go on if that did not happen.
+ */
 export function ensureBuilt(): void {
-  if (existsSync(CLI_BIN)) return;
-  const b = spawnSync("npm", ["run", "build"], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
-    timeout: 300_000,
-  });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
+  const failed = inject("cliBuildError");
+  if (failed) throw new Error(failed);
+  if (!existsSync(CLI_BIN) || !existsSync(BUILD_STAMP))
+    throw new Error(
+      `no stamped build of ${CLI_BIN}: run the CLI tests through vitest, whose globalSetup builds it`,
+    );
 }
 
 /** A stack frame line as Node prints it; never allowed in user-facing stderr. */

@@ -219,8 +219,8 @@ describe("bad input ends in exit 1 or 2 with one line, never an internal error",
     ],
     [
       "unsupported dtype",
-      npyBytes(dict("<i8", "False", "(2, 2, 1)"), new Uint8Array(32)),
-      /holds dtype '<i8'; expected float32/,
+      npyBytes(dict("<c8", "False", "(2, 2, 1)"), new Uint8Array(32)),
+      /holds dtype '<c8' \(complex numbers; .*\); expected a numeric dtype/,
     ],
     [
       "declared shape too large",

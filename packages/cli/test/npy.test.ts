@@ -74,16 +74,94 @@ describe("readNpy", () => {
       /Fortran \(column-major\) order; expected C order/,
     ],
     [
-      "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }",
-      /dtype '<i4'; expected float32 \('<f4'\)/,
+      "{'descr': '<U3', 'fortran_order': False, 'shape': (2, 3), }",
+      /dtype '<U3' \(unicode strings\); expected a numeric dtype \(float16\/32\/64, int8-64, uint8-64 and bool/,
     ],
-    ["{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", /dtype '>f4'; expected float32/],
+    [
+      "{'descr': '<c8', 'fortran_order': False, 'shape': (2, 3), }",
+      /dtype '<c8' \(complex numbers; save the real part/,
+    ],
+    ["{'descr': '|O', 'fortran_order': False, 'shape': (2, 3), }", /dtype '\|O' \(Python objects/],
+    [
+      "{'descr': '>f16', 'fortran_order': False, 'shape': (2, 3), }",
+      /dtype '>f16'; expected a numeric dtype/,
+    ],
+    [
+      "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2, 3), }",
+      /structured dtype \(named fields\)/,
+    ],
+    [
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1, }",
+      /exactly the keys .* it has "descr", "fortran_order", "shape", "extra"/,
+    ],
+    ["{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3.0), }", /a non-integer number at character/],
+    [
+      "{'__proto__': {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}}",
+      /exactly the keys .* it has "__proto__"/,
+    ],
     ["{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }", /needs 36 data bytes, the file has 24/],
     ["{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)", /malformed \.npy header/],
-    ["{'descr': '<f4', 'shape': (2, 3), }", /needs 'descr', 'fortran_order' and 'shape'/],
+    [
+      "{'descr': '<f4', 'shape': (2, 3), }",
+      /needs exactly the keys 'descr', 'fortran_order' and 'shape', it has "descr", "shape"/,
+    ],
   ])("rejects %s with a clear message", (dict, message) => {
     expect(() => readNpy(numpyFixture(dict), "bad.npy")).toThrow(NpyError);
     expect(() => readNpy(numpyFixture(dict), "bad.npy")).toThrow(message);
+  });
+
+  /** A header for `descr` and shape (4,) followed by `data`, the bytes of the values as numpy stores them. */
+  const typed = (descr: string, data: ArrayBufferView) => {
+    const header = numpyFixture(`{'descr': '${descr}', 'fortran_order': False, 'shape': (4,), }`, [1, 0], []);
+    return new Uint8Array([...header, ...new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]);
+  };
+  const bigEndian = (bytes: Uint8Array, size: number) => {
+    const out = new Uint8Array(bytes.length);
+    for (let k = 0; k < bytes.length; k++) out[k] = bytes[k - (k % size) + size - 1 - (k % size)]!;
+    return out;
+  };
+
+  it.each([
+    ["<f8", new Float64Array([0.5, -1.25, 3, 1e6]), [0.5, -1.25, 3, 1e6], "float64"],
+    ["<i1", new Int8Array([-128, -1, 0, 127]), [-128, -1, 0, 127], "int8"],
+    ["<i2", new Int16Array([-32768, -1, 0, 32767]), [-32768, -1, 0, 32767], "int16"],
+    ["<i4", new Int32Array([-7, 0, 1, 16777216]), [-7, 0, 1, 16777216], "int32"],
+    ["|u1", new Uint8Array([0, 1, 200, 255]), [0, 1, 200, 255], "uint8"],
+    ["<u2", new Uint16Array([0, 1, 65535, 3]), [0, 1, 65535, 3], "uint16"],
+    ["<u4", new Uint32Array([0, 1, 4294967295, 3]), [0, 1, 4294967296, 3], "uint32"],
+    ["<i8", new BigInt64Array([-5n, 0n, 2n ** 40n, 9n]), [-5, 0, 2 ** 40, 9], "int64"],
+    ["<u8", new BigUint64Array([0n, 1n, 2n ** 63n, 9n]), [0, 1, 2 ** 63, 9], "uint64"],
+    // IEEE half bit patterns of 1, -2, 0.5 and 65504 (float16's largest), written out by hand.
+    ["<f2", new Uint16Array([0x3c00, 0xc000, 0x3800, 0x7bff]), [1, -2, 0.5, 65504], "float16"],
+    ["|b1", new Uint8Array([0, 1, 2, 0]), [0, 1, 1, 0], "bool"],
+  ] as const)("converts %s to float32 with a note", (descr, data, expected, name) => {
+    const a = readNpy(typed(descr, data), "x.npy");
+    expect([...a.data]).toEqual(expected);
+    expect(a.notes[0]).toBe(`x.npy: converted ${name} ('${descr}') to float32`);
+  });
+
+  it("reads big-endian files, and half-precision subnormals, Infinity and NaN", () => {
+    const le = new Uint8Array(new Float32Array([1.5, -2, 0, 1e30]).buffer);
+    const a = readNpy(typed(">f4", bigEndian(le, 4)), "b.npy");
+    expect([...a.data]).toEqual([1.5, -2, 0, Math.fround(1e30)]);
+    expect(a.notes).toEqual(["b.npy: converted big-endian float32 ('>f4') to float32"]);
+    const i = readNpy(typed(">i4", bigEndian(new Uint8Array(new Int32Array([1, -1, 300, 0]).buffer), 4)));
+    expect([...i.data]).toEqual([1, -1, 300, 0]);
+    // 0x0001 is the smallest subnormal, 2^-24; 0x7c00 is +Infinity; 0xfe00 a NaN.
+    const h = readNpy(typed("<f2", new Uint16Array([0x0001, 0x7c00, 0xfc00, 0xfe00])));
+    expect([...h.data]).toEqual([2 ** -24, Infinity, -Infinity, Number.NaN]);
+    // Negative control: plain float32 is read as it is, without a note.
+    expect(readNpy(typed("<f4", new Float32Array([1, 2, 3, 4]))).notes).toEqual([]);
+  });
+
+  it("counts integers that float32 rounds, exactly for 64-bit ones", () => {
+    const a = readNpy(typed("<i4", new Int32Array([16777216, 16777217, -16777219, 5])), "r.npy");
+    expect([...a.data]).toEqual([16777216, 16777216, -16777220, 5]);
+    expect(a.notes).toContain("r.npy: 2 integers beyond float32's exact range (|x| > 2^24) were rounded");
+    // 2^60 is exact in float32; 2^53 + 1 is not, though Number() alone would hide it.
+    const b = readNpy(typed("<i8", new BigInt64Array([2n ** 60n, 2n ** 53n + 1n, 3n, 0n])), "r.npy");
+    expect(b.notes).toContain("r.npy: 1 integer beyond float32's exact range (|x| > 2^24) were rounded");
+    expect(readNpy(typed("<i4", new Int32Array([1, 2, 3, 4])), "r.npy").notes).toHaveLength(1);
   });
 
   it("bounds the header: nesting and size are refused before any recursion", () => {
@@ -94,7 +172,7 @@ describe("readNpy", () => {
     );
     // Within the size bound, nesting beyond a dict holding a tuple is refused by depth.
     const nested = "{'descr': '<f4', 'fortran_order': False, 'shape': ((((2,),),),), }";
-    expect(() => readNpy(numpyFixture(nested), "n.npy")).toThrow(/nesting deeper than 2 levels/);
+    expect(() => readNpy(numpyFixture(nested), "n.npy")).toThrow(/nesting deeper than 3 levels/);
     // Negative control: the normal two levels parse.
     expect(readNpy(numpyFixture(DICT_2x3)).shape).toEqual([2, 3]);
   });

@@ -2,7 +2,7 @@ import type { NodeSpec, SpecDocument } from "./document.js";
 import { type ExprEnv, substitute } from "./expr.js";
 import { type BlockDef, type BlockTable, loadBlockTable, type UseScope } from "./imports.js";
 import { type IssueCode, issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS, type Limits } from "./limits.js";
 import { didYouMeanText } from "./suggest.js";
 
 /** A node after block expansion: ids are full (`layer1.0/conv1`), params have `$` substitutions done. */
@@ -59,15 +59,16 @@ class LimitReached {}
  * Ids: `<use>/<local>`, or `<use>.<k>/<local>` when `repeat` is above 1; nested uses nest ids.
  * Inside a block, refs name only the block's own nodes and inputs. `with` values are evaluated per
  * instance against the enclosing scope's params plus the instance's own `i` and `n`.
- * The total of nodes and aliases is bounded by {@link LIMITS.maxNodes}. `table` holds the blocks
+ * The total of nodes and aliases is bounded by `limits.maxNodes` (default {@link LIMITS}). `table` holds the blocks
  * `use:` may name (the document's own and imported ones, see {@link loadBlockTable}).
  */
 export function expandBlocks(
   doc: SpecDocument,
   report: (issue: SpecIssue) => void,
   table: BlockTable = loadBlockTable(doc, {}, report),
+  limits: Limits = LIMITS,
 ): Expanded {
-  return new Expander(doc, report, table).run();
+  return new Expander(doc, report, table, limits).run();
 }
 
 class Expander {
@@ -82,6 +83,7 @@ class Expander {
     private readonly doc: SpecDocument,
     private readonly sink: (issue: SpecIssue) => void,
     private readonly table: BlockTable,
+    private readonly limits: Limits,
   ) {}
 
   run(): Expanded {
@@ -141,11 +143,11 @@ class Expander {
 
   /** Counts one node or alias against the expansion limit. */
   private take(path: SpecPath): void {
-    if (++this.count <= LIMITS.maxNodes) return;
+    if (++this.count <= this.limits.maxNodes) return;
     this.report(
       "limit_exceeded",
       path,
-      `block expansion makes more than ${LIMITS.maxNodes.toLocaleString("en")} nodes`,
+      `block expansion makes more than ${this.limits.maxNodes.toLocaleString("en")} nodes`,
       { hint: "lower `repeat` or the nesting of blocks" },
     );
     throw new LimitReached();
@@ -292,11 +294,11 @@ class Expander {
       }
       return undefined;
     }
-    if (r > LIMITS.maxNodes) {
+    if (r > this.limits.maxNodes) {
       this.report(
         "limit_exceeded",
         path,
-        `use "${id}": repeat ${r} exceeds ${LIMITS.maxNodes.toLocaleString("en")}`,
+        `use "${id}": repeat ${r} exceeds ${this.limits.maxNodes.toLocaleString("en")}`,
         {
           nodeId: id,
           received: String(r),
@@ -347,11 +349,11 @@ class Expander {
       );
       return;
     }
-    if (scope.stack.length >= LIMITS.maxDepth) {
+    if (scope.stack.length >= this.limits.maxDepth) {
       this.report(
         "limit_exceeded",
         [...path, "use"],
-        `use "${useId}": blocks nest deeper than ${LIMITS.maxDepth}`,
+        `use "${useId}": blocks nest deeper than ${this.limits.maxDepth}`,
         {
           nodeId: useId,
         },

@@ -4,17 +4,13 @@ import type { OpDef, WeightSpec } from "./define-op.js";
 import type { SpecDocument } from "./document.js";
 import { blockBaseOf } from "./imports.js";
 import { issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { isOpKind, type OpKind, ops } from "./ops/index.js";
+import { isOpKind, type OpKind, opDef, ops } from "./ops/index.js";
 import { formatShape, type Shape, sameShape } from "./shape.js";
 import { didYouMean, didYouMeanText } from "./suggest.js";
 import { fromZodIssues } from "./zod-issues.js";
 
-/** The registry seen generically: one def type for every kind, so the pipeline needs no per-kind code. */
-export function opDef(kind: OpKind): OpDef<string, unknown> {
-  // NOTE: the registry's entries differ only in their params type; the pipeline only hands each def
-  // the params its own schema produced.
-  return ops[kind] as unknown as OpDef<string, unknown>;
-}
+/** The registry seen generically (defined beside the registry; re-exported for the pipeline's modules). */
+export { opDef };
 
 const kindsOf = (category: "primitive" | "merge"): string[] =>
   (Object.keys(ops) as OpKind[]).filter((k) => opDef(k).category === category);

@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import type { IssueCode, SpecPath } from "./issues.js";
+import type { Limits } from "./limits.js";
+import type { CoreKind, Ops } from "./ops/index.js";
 import type { Shape } from "./shape.js";
 
 /**
@@ -45,6 +47,8 @@ export interface OpContext {
   readonly nodeId: string;
   /** Ids of the node's inputs, in order (for messages like `input 2 "c3.lateral"`). */
   readonly inputIds: readonly string[];
+  /** The limits of the validation call (e.g. `maxPadBeyondInput` for window rules); default `LIMITS`. */
+  readonly limits?: Limits;
   issue(code: IssueCode, message: string, extra?: IssueExtra): void;
 }
 
@@ -54,13 +58,13 @@ export interface CostArgs<P> {
   output: Shape;
 }
 
-/** A node produced by `expand()`; `kind` names an op of the registry, `params` are already parsed. */
-export interface ExpandedNode {
-  id: string;
-  kind: string;
-  inputs: readonly string[];
-  params: Record<string, unknown>;
-}
+/**
+ * A node produced by `expand()`: one per core (non-composite) op kind, with that kind's params as a
+ * spec may write them (defaults optional), so a misspelt kind or a wrong param fails to compile.
+ */
+export type ExpandedNode = {
+  [K in CoreKind]: { id: string; kind: K; inputs: readonly string[]; params: ParamsInputOf<Ops[K]> };
+}[CoreKind];
 
 export interface Expansion {
   /** In topological order; the last node carries the composite's own id, so consumers stay connected. */
@@ -84,6 +88,8 @@ export interface OpDef<
   category: C;
   /** TSDoc-grade summary: shape, cost formula, source paper. Shown by the CLI and the JSON Schema. */
   doc: string;
+  /** The long form: semantics, weight layouts, cost breakdown, papers. Rendered into docs/ops.md. */
+  details?: string;
   /** The node's own fields (everything but `op`/`merge`/`input`/`inputs`), with defaults applied. */
   params: S;
   arity: Arity;

@@ -1,6 +1,6 @@
 import { type BlockSpec, documentSchema, ID_PATTERN, type SpecDocument } from "./document.js";
 import { type IssueCode, isError, issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { LIMITS, RESERVED_KEYS } from "./limits.js";
+import { LIMITS, type Limits, RESERVED_KEYS } from "./limits.js";
 import type { Locator } from "./locate.js";
 import { parseText, withLocations } from "./parse.js";
 import { checkBlockDefs } from "./structure.js";
@@ -103,6 +103,8 @@ export interface ImportOptions {
   resolveImport?: ImportResolver;
   /** The spec's own origin; defaults to nothing (relative imports then fail to resolve). */
   origin?: ImportOrigin;
+  /** The limits of the call; imported documents are held to the same. Defaults to {@link LIMITS}. */
+  limits?: Limits;
 }
 
 /** A document imported from: a spec's blocks and imports are read, the rest is not needed. */
@@ -162,10 +164,14 @@ class ImportLoader {
   /** Files being loaded, outermost first: importing one of them again is a cycle. */
   private readonly loading: string[] = [];
 
+  private readonly limits: Limits;
+
   constructor(
     private readonly opts: ImportOptions,
     private readonly report: (i: SpecIssue) => void,
-  ) {}
+  ) {
+    this.limits = opts.limits ?? LIMITS;
+  }
 
   root(doc: SpecDocument): BlockTable {
     const origin = this.opts.origin ?? {};
@@ -250,8 +256,8 @@ class ImportLoader {
         "in Node pass resolveImport: nodeImportResolver() from @fusegraph/dsl/node (the fusegraph CLI does)",
       );
     }
-    if (depth >= LIMITS.maxImportDepth) {
-      return fail("limit_exceeded", `imports nest deeper than ${LIMITS.maxImportDepth}`);
+    if (depth >= this.limits.maxImportDepth) {
+      return fail("limit_exceeded", `imports nest deeper than ${this.limits.maxImportDepth}`);
     }
     let r: ResolvedImport | ImportFailure;
     try {
@@ -305,12 +311,12 @@ class ImportLoader {
   private load(r: ResolvedImport, path: SpecPath, alias: string, depth: number): number | null {
     const known = this.byFile.get(r.filename);
     if (known !== undefined) return known;
-    if (this.documents.length >= LIMITS.maxImportedDocuments) {
+    if (this.documents.length >= this.limits.maxImportedDocuments) {
       this.report(
         issue(
           "limit_exceeded",
           path,
-          `import "${alias}": more than ${LIMITS.maxImportedDocuments} documents are imported`,
+          `import "${alias}": more than ${this.limits.maxImportedDocuments} documents are imported`,
           {
             received: r.filename,
           },
@@ -325,7 +331,7 @@ class ImportLoader {
       file: label,
       ...(pkg !== undefined ? { package: pkg } : {}),
     });
-    const parsed = parseText(r.text, { filename: r.filename });
+    const parsed = parseText(r.text, { filename: r.filename, limits: this.limits });
     const issues = [...parsed.issues];
     const done = (index: number | null) => {
       for (const i of withLocations(issues, parsed.locate)) this.report(tag(i));
@@ -345,7 +351,7 @@ class ImportLoader {
       return done(null);
     }
     const broken = new Set<string>();
-    const blocks = checkBlockDefs(lib.data.blocks ?? {}, broken, issues);
+    const blocks = checkBlockDefs(lib.data.blocks ?? {}, broken, issues, this.limits);
     const index = this.documents.length;
     this.documents.push({
       label,

@@ -1,28 +1,34 @@
 import type { Topology } from "./build-graph.js";
 import type { CostArgs, IssueExtra, OpContext, OpDef } from "./define-op.js";
 import { type IssueCode, issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { LIMITS } from "./limits.js";
-import { formatShape, MAX_ELEMENTS, numel, type Shape } from "./shape.js";
+import { LIMITS, type Limits } from "./limits.js";
+import { formatShape, numel, type Shape } from "./shape.js";
 
 /** `limit_exceeded` for a shape too large to ever allocate (checked before anything is). */
-function checkSize(shape: Shape, path: SpecPath, what: string, nodeId?: string): SpecIssue | undefined {
+function checkSize(
+  limits: Limits,
+  shape: Shape,
+  path: SpecPath,
+  what: string,
+  nodeId?: string,
+): SpecIssue | undefined {
   const extra = nodeId !== undefined ? { nodeId } : {};
-  if (shape.length > LIMITS.maxRank)
-    return issue("limit_exceeded", path, `${what} has rank ${shape.length}, more than ${LIMITS.maxRank}`, {
+  if (shape.length > limits.maxRank)
+    return issue("limit_exceeded", path, `${what} has rank ${shape.length}, more than ${limits.maxRank}`, {
       ...extra,
-      expected: `rank <= ${LIMITS.maxRank}`,
+      expected: `rank <= ${limits.maxRank}`,
       received: String(shape.length),
       hint: "flatten or reshape the tensor to fewer dimensions",
     });
   const n = numel(shape);
-  if (n > MAX_ELEMENTS)
+  if (n > limits.maxElements)
     return issue(
       "limit_exceeded",
       path,
-      `${what} has shape ${formatShape(shape)}: ${n.toExponential(2)} elements per example, more than ${MAX_ELEMENTS}`,
+      `${what} has shape ${formatShape(shape)}: ${n.toExponential(2)} elements per example, more than ${limits.maxElements}`,
       {
         ...extra,
-        expected: `at most ${MAX_ELEMENTS} elements`,
+        expected: `at most ${limits.maxElements} elements`,
         received: formatShape(shape),
         hint: "shapes are one example's, without the batch: use a smaller input size or fewer channels",
       },
@@ -34,9 +40,10 @@ type CountedOp = Pick<OpDef<string, unknown>, "weights" | "macs" | "flops">;
 
 /**
  * `limit_exceeded` when a node's parameter, MAC or flop count, or the running total of one, is not an
- * exact integer below {@link LIMITS.maxCount} (2^53): beyond it the counts and weight buffers are wrong.
+ * exact integer up to `limits.maxCount` (at most 2^53 - 1): beyond it the counts and weight buffers are wrong.
  */
 function checkCounts(
+  limits: Limits,
   def: CountedOp,
   args: CostArgs<unknown>,
   totals: { params: number; macs: number; flops: number },
@@ -48,19 +55,19 @@ function checkCounts(
   const own = { params, macs: def.macs(args), flops: def.flops(args) };
   for (const key of ["params", "macs", "flops"] as const) {
     totals[key] += own[key];
-    const over = !(own[key] <= LIMITS.maxCount)
+    const over = !(own[key] <= limits.maxCount)
       ? own[key]
-      : !(totals[key] <= LIMITS.maxCount)
+      : !(totals[key] <= limits.maxCount)
         ? totals[key]
         : 0;
     if (over !== 0)
       return issue(
         "limit_exceeded",
         path,
-        `node "${nodeId}": ${key === "params" ? "parameter" : key === "macs" ? "MAC" : "flop"} count ${over.toExponential(2)}${own[key] === over ? "" : " (graph total)"} is above ${LIMITS.maxCount}, where counts stop being exact`,
+        `node "${nodeId}": ${key === "params" ? "parameter" : key === "macs" ? "MAC" : "flop"} count ${over.toExponential(2)}${own[key] === over ? "" : " (graph total)"} is above ${limits.maxCount}${limits.maxCount === LIMITS.maxCount ? ", where counts stop being exact" : ""}`,
         {
           nodeId,
-          expected: `at most ${LIMITS.maxCount}`,
+          expected: `at most ${limits.maxCount}`,
           hint: "use smaller kernels, fewer channels or a smaller input",
         },
       );
@@ -75,11 +82,15 @@ const validShape = (s: unknown): s is Shape =>
  * Infers every node's shape in topological order. A node is skipped (silently: the cause was reported
  * already) when it failed an earlier check or one of its inputs has no shape.
  */
-export function inferShapes(topo: Topology, report: (i: SpecIssue) => void): Map<string, Shape> {
+export function inferShapes(
+  topo: Topology,
+  report: (i: SpecIssue) => void,
+  limits: Limits = LIMITS,
+): Map<string, Shape> {
   const shapes = new Map<string, Shape>();
   const totals = { params: 0, macs: 0, flops: 0 };
   for (const [id, shape] of topo.inputs) {
-    const big = checkSize(shape, ["inputs", id], `input "${id}"`);
+    const big = checkSize(limits, shape, ["inputs", id], `input "${id}"`);
     if (big) report(big);
     else shapes.set(id, shape);
   }
@@ -98,6 +109,7 @@ export function inferShapes(topo: Topology, report: (i: SpecIssue) => void): Map
     const ctx: OpContext = {
       nodeId: f.id,
       inputIds: n.inputs as string[],
+      limits,
       issue(code: IssueCode, message: string, extra: IssueExtra = {}) {
         const { path = [], ...rest } = extra;
         const i = issue(code, [...f.path, ...path], message, { ...rest, nodeId: f.id });
@@ -118,8 +130,8 @@ export function inferShapes(topo: Topology, report: (i: SpecIssue) => void): Map
       continue;
     }
     const big =
-      checkSize(out, f.path, `node "${f.id}" (${f.kind}) output`, f.id) ??
-      checkCounts(n.def, { inputs: inShapes, params: n.params, output: out }, totals, f.path, f.id);
+      checkSize(limits, out, f.path, `node "${f.id}" (${f.kind}) output`, f.id) ??
+      checkCounts(limits, n.def, { inputs: inShapes, params: n.params, output: out }, totals, f.path, f.id);
     if (big) report(big);
     else shapes.set(f.id, out);
   }

@@ -2,8 +2,9 @@ import { type Document, LineCounter, type Node, parseDocument, visit } from "yam
 import type { SpecDocument } from "./document.js";
 import type { ImportOrigin, ImportResolver } from "./imports.js";
 import { appendIssues, capIssues, isError, issue, type Result, type SpecIssue } from "./issues.js";
-import { LIMITS } from "./limits.js";
+import { type Limits, resolveLimits } from "./limits.js";
 import { duplicateKeys, type Locator, locator } from "./locate.js";
+import { prescan } from "./prescan.js";
 import { sanitize } from "./sanitize.js";
 import { checkStructure } from "./structure.js";
 
@@ -17,6 +18,11 @@ export interface ParseOptions {
   resolveImport?: ImportResolver;
   /** Where the spec itself lives, for its relative imports; defaults to `{ filename }`. */
   origin?: ImportOrigin;
+  /**
+   * Overrides of {@link LIMITS} for this call only (imported documents get the same); an unknown name
+   * or a value that is not an integer in [1, {@link LIMIT_CEILINGS}] throws a `LimitsError`.
+   */
+  limits?: Partial<Limits>;
 }
 
 /** By `format`, else the filename's extension, else JSON when the text starts with `{`, else YAML. */
@@ -56,7 +62,8 @@ function firstAliasOffset(doc: Document, source?: string): number | undefined {
  * `parse_error` otherwise, and do not stop the later stages (the last value written wins); alias bombs and deep nesting are `limit_exceeded`.
  */
 export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
-  if (text.length > LIMITS.maxTextChars) {
+  const limits = resolveLimits(opts.limits);
+  if (text.length > limits.maxTextChars) {
     return {
       value: undefined,
       locate: noLocation,
@@ -64,7 +71,7 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
         issue(
           "limit_exceeded",
           [],
-          `the spec has ${text.length} characters, more than ${LIMITS.maxTextChars}`,
+          `the spec has ${text.length} characters, more than ${limits.maxTextChars}`,
           {
             line: 1,
             column: 1,
@@ -74,33 +81,55 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
     };
   }
   const json = detectFormat(text, opts) === "json";
-  const lines = new LineCounter();
-  let doc: Document;
-  try {
-    doc = parseDocument(text, {
-      lineCounter: lines,
-      // Duplicate keys are found by duplicateKeys() below, in linear time.
-      uniqueKeys: false,
-      prettyErrors: false,
-      // NOTE: "silent" would also drop the error for a second `---` document; "error" logs nothing.
-      logLevel: "error",
-      ...(json ? { schema: "json" as const } : {}),
-    });
-  } catch (e) {
-    const deep = e instanceof RangeError;
+  const scan = prescan(text, limits);
+  if (scan.kind === "longList") {
+    return {
+      value: undefined,
+      locate: noLocation,
+      issues: [
+        issue("limit_exceeded", [], `a list has more than ${limits.maxArrayLength} elements`, {
+          ...positionOf(text, scan.offset),
+          expected: `at most ${limits.maxArrayLength} elements`,
+        }),
+      ],
+    };
+  }
+  if (scan.kind === "longKey") {
     return {
       value: undefined,
       locate: noLocation,
       issues: [
         issue(
-          deep ? "limit_exceeded" : "parse_error",
+          "limit_exceeded",
           [],
-          deep ? "the spec nests too deeply to parse" : `cannot parse the spec: ${String(e)}`,
-          { line: 1, column: 1 },
+          `a key has ${scan.length} characters, more than ${limits.maxIdChars} (the longest id or param name)`,
+          {
+            ...positionOf(text, scan.offset),
+            expected: `at most ${limits.maxIdChars} characters`,
+            hint: "use a shorter id",
+          },
         ),
       ],
     };
   }
+  // NOTE: more syntax errors than can be reported: the first ones all lie before `cut`, so the parser
+  // reads only that prefix (same offsets, same messages) and the scan's count stands for the rest.
+  // Should the prefix show fewer errors than the scan promised, the whole text is parsed after all.
+  let lines = new LineCounter();
+  let parsed: ReturnType<typeof parseYaml> | undefined;
+  let errorCount = 0;
+  if (scan.kind === "errors") {
+    const prefix = parseYaml(text.slice(0, scan.cut), json, lines);
+    if (prefix.doc && prefix.doc.errors.length > limits.maxIssues) {
+      parsed = prefix;
+      errorCount = Math.max(scan.errors, prefix.doc.errors.length);
+    } else {
+      lines = new LineCounter();
+    }
+  }
+  parsed ??= parseYaml(text, json, lines);
+  if (!parsed.doc) return { value: undefined, locate: noLocation, issues: [parsed.issue] };
+  const doc = parsed.doc;
   const locate = locator(doc, lines);
   const at = (offset: number | undefined) => {
     const { line, col } = lines.linePos(offset ?? 0);
@@ -108,14 +137,16 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
   };
   const issues: SpecIssue[] = [];
   if (doc.errors.length > 0) {
-    for (const err of doc.errors.slice(0, LIMITS.maxIssues + 1))
+    // Over the cap, maxIssues - 1 errors and one count: later capIssues(maxIssues) keeps them all.
+    const count = Math.max(errorCount, doc.errors.length);
+    const shown = count > limits.maxIssues ? limits.maxIssues - 1 : count;
+    for (const err of doc.errors.slice(0, shown))
       issues.push(
         issue("parse_error", [], `${json ? "JSON" : "YAML"} syntax error: ${err.message}`, at(err.pos[0])),
       );
-    if (doc.errors.length > LIMITS.maxIssues) {
-      issues.length = LIMITS.maxIssues;
+    if (count > shown) {
       issues.push(
-        issue("limit_exceeded", [], `${doc.errors.length - LIMITS.maxIssues} more syntax errors were found`, {
+        issue("limit_exceeded", [], `${count - shown} more syntax errors were found`, {
           line: 1,
           column: 1,
         }),
@@ -141,7 +172,7 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
 
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+    value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const bomb = /excessive alias/i.test(msg);
@@ -149,7 +180,7 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
     const pos = at(firstAliasOffset(doc, missing ?? undefined) ?? (doc.contents as Node | null)?.range?.[0]);
     issues.push(
       bomb
-        ? issue("limit_exceeded", [], `YAML aliases expand to more than ${LIMITS.maxAliasCount} copies`, {
+        ? issue("limit_exceeded", [], `YAML aliases expand to more than ${limits.maxAliasCount} copies`, {
             ...pos,
             hint: "an alias bomb, or heavy reuse of anchors: write the repeated part as a block instead",
           })
@@ -159,9 +190,50 @@ export function parseText(text: string, opts: ParseOptions = {}): ParsedText {
     );
     return { value: undefined, locate, issues };
   }
-  const clean = sanitize(value);
+  const clean = sanitize(value, limits);
   appendIssues(issues, clean.issues);
   return { value: clean.value, locate, issues: withLocations(issues, locate) };
+}
+
+/** The `yaml` package's document, or the issue when it throws (a RangeError: nesting too deep). */
+function parseYaml(
+  text: string,
+  json: boolean,
+  lines: LineCounter,
+): { doc: Document; issue?: undefined } | { doc?: undefined; issue: SpecIssue } {
+  try {
+    const doc = parseDocument(text, {
+      lineCounter: lines,
+      // Duplicate keys are found by duplicateKeys() below, in linear time.
+      uniqueKeys: false,
+      prettyErrors: false,
+      // NOTE: "silent" would also drop the error for a second `---` document; "error" logs nothing.
+      logLevel: "error",
+      ...(json ? { schema: "json" as const } : {}),
+    });
+    return { doc };
+  } catch (e) {
+    const deep = e instanceof RangeError;
+    return {
+      issue: issue(
+        deep ? "limit_exceeded" : "parse_error",
+        [],
+        deep ? "the spec nests too deeply to parse" : `cannot parse the spec: ${String(e)}`,
+        { line: 1, column: 1 },
+      ),
+    };
+  }
+}
+
+/** 1-based line and column of `offset` in `text`, counted without a parser. */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
 }
 
 /** Fills line/column of issues that have none from the locator. */
@@ -178,15 +250,16 @@ export type ParsedSpec = Result<{ doc: SpecDocument; locate: Locator }>;
 
 /** Parses spec text into the document model, with a locator from paths to line:column. */
 export function parseSpec(text: string, opts: ParseOptions = {}): ParsedSpec {
-  const parsed = parseText(text, opts);
+  const limits = resolveLimits(opts.limits);
+  const parsed = parseText(text, { ...opts, limits });
   const issues = [...parsed.issues];
   let doc: SpecDocument | undefined;
   if (parsed.value !== undefined || parsed.issues.length === 0) {
-    const s = checkStructure(parsed.value);
+    const s = checkStructure(parsed.value, limits);
     appendIssues(issues, s.issues);
     doc = s.doc;
   }
-  const located = capIssues(withLocations(issues, parsed.locate), LIMITS.maxIssues);
+  const located = capIssues(withLocations(issues, parsed.locate), limits.maxIssues);
   if (!doc || located.some(isError)) return { ok: false, issues: located };
   return { ok: true, warnings: located, doc, locate: parsed.locate };
 }

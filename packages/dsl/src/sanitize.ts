@@ -1,5 +1,5 @@
 import { issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS, type Limits } from "./limits.js";
 
 /**
  * Copies a parsed document into fresh plain objects and arrays, so nothing later can be steered by
@@ -9,7 +9,7 @@ import { LIMITS } from "./limits.js";
  * instances) become issues. Nesting and total size are bounded, so alias bombs and deeply nested input
  * end as `limit_exceeded` instead of exhausting memory or the stack.
  */
-export function sanitize(raw: unknown): { value: unknown; issues: SpecIssue[] } {
+export function sanitize(raw: unknown, limits: Limits = LIMITS): { value: unknown; issues: SpecIssue[] } {
   const issues: SpecIssue[] = [];
   let count = 0;
   let overflow = false;
@@ -22,13 +22,13 @@ export function sanitize(raw: unknown): { value: unknown; issues: SpecIssue[] } 
     return out.reverse();
   };
 
-  // NOTE: recursion is safe: depth is capped at LIMITS.maxDepth.
+  // NOTE: recursion is safe: depth is capped at limits.maxDepth (at most LIMIT_CEILINGS.maxDepth).
   const copy = (v: unknown, at: At, depth: number): unknown => {
     if (overflow) return undefined;
-    if (++count > LIMITS.maxValues) {
+    if (++count > limits.maxValues) {
       overflow = true;
       issues.push(
-        issue("limit_exceeded", [], `the document expands to more than ${LIMITS.maxValues} values`, {
+        issue("limit_exceeded", [], `the document expands to more than ${limits.maxValues} values`, {
           hint: "YAML aliases (*name) multiply content; write the repeated part as a block instead",
         }),
       );
@@ -46,23 +46,23 @@ export function sanitize(raw: unknown): { value: unknown; issues: SpecIssue[] } 
       issues.push(issue("invalid_spec", pathOf(at), `unsupported value of type ${typeof v}`));
       return undefined;
     }
-    if (depth >= LIMITS.maxDepth) {
+    if (depth >= limits.maxDepth) {
       overflow = true;
       issues.push(
-        issue("limit_exceeded", pathOf(at), `the document nests deeper than ${LIMITS.maxDepth} levels`),
+        issue("limit_exceeded", pathOf(at), `the document nests deeper than ${limits.maxDepth} levels`),
       );
       return undefined;
     }
     if (Array.isArray(v)) {
       // NOTE: before walking: a sparse array's length can be 2^32-1 with no elements at all.
-      if (v.length > LIMITS.maxArrayLength) {
+      if (v.length > limits.maxArrayLength) {
         issues.push(
           issue(
             "limit_exceeded",
             pathOf(at),
-            `a list has ${v.length} elements, more than ${LIMITS.maxArrayLength}`,
+            `a list has ${v.length} elements, more than ${limits.maxArrayLength}`,
             {
-              expected: `at most ${LIMITS.maxArrayLength} elements`,
+              expected: `at most ${limits.maxArrayLength} elements`,
             },
           ),
         );

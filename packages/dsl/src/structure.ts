@@ -7,7 +7,7 @@ import {
   type SpecDocument,
 } from "./document.js";
 import { appendIssues, issue, type SpecIssue, type SpecPath } from "./issues.js";
-import { LIMITS, RESERVED_KEYS } from "./limits.js";
+import { LIMITS, type Limits, RESERVED_KEYS } from "./limits.js";
 import { fromZodIssues } from "./zod-issues.js";
 
 export interface Structure {
@@ -30,17 +30,17 @@ function entries<T>(r: Record<string, T>): [string, T][] {
   return Object.keys(r).map((k) => [k, r[k] as T]);
 }
 
-function checkId(id: string, path: SpecPath, what: string, out: SpecIssue[]): boolean {
-  if (id.length > LIMITS.maxIdChars) {
+function checkId(id: string, path: SpecPath, what: string, out: SpecIssue[], maxIdChars: number): boolean {
+  if (id.length > maxIdChars) {
     const shown = `${id.slice(0, 32)}…`;
     out.push(
       issue(
         "limit_exceeded",
         path,
-        `${what} id "${shown}" has ${id.length} characters, more than ${LIMITS.maxIdChars}`,
+        `${what} id "${shown}" has ${id.length} characters, more than ${maxIdChars}`,
         {
           ...(what === "node" ? { nodeId: shown } : {}),
-          expected: `at most ${LIMITS.maxIdChars} characters`,
+          expected: `at most ${maxIdChars} characters`,
           hint: "use a shorter id",
         },
       ),
@@ -123,7 +123,7 @@ function checkNodeForm(id: string, node: Rec, path: SpecPath, out: SpecIssue[]):
  * unreserved ids; one of op/merge/use). Broken nodes, inputs and blocks are dropped from the returned
  * document rather than failing it whole, so later stages still check the rest.
  */
-export function checkStructure(value: unknown): Structure {
+export function checkStructure(value: unknown, limits: Limits = LIMITS): Structure {
   const issues: SpecIssue[] = [];
   const poisoned = new Set<string>();
   const brokenBlocks = new Set<string>();
@@ -145,14 +145,14 @@ export function checkStructure(value: unknown): Structure {
 
   const inputs: SpecDocument["inputs"] = {};
   for (const [id, shape] of entries(doc.inputs)) {
-    if (checkId(id, ["inputs", id], "input", issues)) define(inputs, id, shape);
+    if (checkId(id, ["inputs", id], "input", issues, limits.maxIdChars)) define(inputs, id, shape);
     else poisoned.add(id);
   }
-  const blocks = checkBlockDefs(doc.blocks ?? {}, brokenBlocks, issues);
+  const blocks = checkBlockDefs(doc.blocks ?? {}, brokenBlocks, issues, limits);
   const nodes: SpecDocument["nodes"] = {};
   for (const [id, node] of entries(doc.nodes)) {
     const path = ["nodes", id];
-    const idOk = checkId(id, path, "node", issues);
+    const idOk = checkId(id, path, "node", issues, limits.maxIdChars);
     if (idOk && checkNodeForm(id, node, path, issues) && !(node.use && brokenBlocks.has(node.use)))
       define(nodes, id, node);
     else poisoned.add(id);
@@ -172,13 +172,14 @@ export function checkBlockDefs(
   defs: Record<string, BlockSpec>,
   broken: Set<string>,
   issues: SpecIssue[],
+  limits: Limits = LIMITS,
 ): Record<string, BlockSpec> {
   const blocks: Record<string, BlockSpec> = {};
   for (const [name, block] of entries(defs)) {
-    let ok = checkId(name, ["blocks", name], "block", issues);
+    let ok = checkId(name, ["blocks", name], "block", issues, limits.maxIdChars);
     for (const [id, node] of entries(block.nodes)) {
       const path = ["blocks", name, "nodes", id];
-      ok = checkId(id, path, "node", issues) && ok;
+      ok = checkId(id, path, "node", issues, limits.maxIdChars) && ok;
       ok = checkNodeForm(id, node, path, issues) && ok;
     }
     if (ok) define(blocks, name, block);

@@ -22,7 +22,8 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
     if (rowMin > max) return max + 1;
     [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return prev[b.length] ?? 0;
+  // Rows can stay within the bound while the last cell ends past it: clamp, as the early exits do.
+  return Math.min(prev[b.length] ?? 0, max + 1);
 }
 
 /**

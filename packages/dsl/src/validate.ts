@@ -5,7 +5,7 @@ import type { Graph, GraphNode } from "./graph.js";
 import { type BlockTable, loadBlockTable, relocateIssue } from "./imports.js";
 import { inferShapes } from "./infer.js";
 import { appendIssues, capIssues, isError, type Result, type SpecIssue } from "./issues.js";
-import { LIMITS } from "./limits.js";
+import { type Limits, resolveLimits } from "./limits.js";
 import type { Locator } from "./locate.js";
 import { type ParseOptions, parseText, withLocations } from "./parse.js";
 import { sanitize } from "./sanitize.js";
@@ -26,12 +26,17 @@ function dedupe(issues: SpecIssue[]): SpecIssue[] {
  * Located, deduplicated, in document order (issues without a location keep their stage order); issues
  * in imported documents are located in their own file and come after the spec's own.
  */
-function finish(issues: SpecIssue[], locate: Locator | undefined, table?: BlockTable): SpecIssue[] {
+function finish(
+  limits: Limits,
+  issues: SpecIssue[],
+  locate: Locator | undefined,
+  table?: BlockTable,
+): SpecIssue[] {
   const located = withLocations(
     dedupe(issues).map((i) => relocateIssue(i, table)),
     locate,
   );
-  if (!locate) return capIssues(located, LIMITS.maxIssues);
+  if (!locate) return capIssues(located, limits.maxIssues);
   const sorted = located
     .map((i, k) => ({ i, k }))
     .sort(
@@ -43,19 +48,22 @@ function finish(issues: SpecIssue[], locate: Locator | undefined, table?: BlockT
         a.k - b.k,
     )
     .map(({ i }) => i);
-  return capIssues(sorted, LIMITS.maxIssues);
+  return capIssues(sorted, limits.maxIssues);
 }
 
 /**
  * The whole check, from spec text (YAML or JSON) or a document object to a validated, shape-inferred
  * graph: structure, block expansion, kinds and params, refs, ids, cycles, shapes and size limits.
  * Every stage runs on whatever the earlier ones left valid, so all of a document's issues come back
- * together; warnings (unused nodes) ride along with success.
+ * together; warnings (unused nodes) ride along with success. `opts.limits` raises or lowers
+ * {@link LIMITS} for this call only; an invalid override throws a `LimitsError` (a caller's mistake,
+ * not a problem of the spec).
  */
 export function validateSpec(
   input: string | SpecDocumentInput,
   opts: ParseOptions = {},
 ): Result<{ graph: Graph }> {
+  const limits = resolveLimits(opts.limits);
   const issues: SpecIssue[] = [];
   const report = (i: SpecIssue) => {
     issues.push(i);
@@ -63,23 +71,24 @@ export function validateSpec(
   let locate: Locator | undefined;
   let value: unknown;
   if (typeof input === "string") {
-    const parsed = parseText(input, opts);
+    const parsed = parseText(input, { ...opts, limits });
     appendIssues(issues, parsed.issues);
     locate = parsed.locate;
     value = parsed.value;
-    if (value === undefined && issues.some(isError)) return { ok: false, issues: finish(issues, locate) };
+    if (value === undefined && issues.some(isError))
+      return { ok: false, issues: finish(limits, issues, locate) };
   } else {
-    const clean = sanitize(input);
+    const clean = sanitize(input, limits);
     appendIssues(issues, clean.issues);
     value = clean.value;
-    if (value === undefined) return { ok: false, issues: finish(issues, locate) };
+    if (value === undefined) return { ok: false, issues: finish(limits, issues, locate) };
   }
 
-  const { doc, poisoned, issues: structural } = checkStructure(value);
+  const { doc, poisoned, issues: structural } = checkStructure(value, limits);
   appendIssues(issues, structural);
-  if (!doc) return { ok: false, issues: finish(issues, locate) };
+  if (!doc) return { ok: false, issues: finish(limits, issues, locate) };
 
-  // NOTE: expandBlocks stops at LIMITS.maxNodes itself (reporting limit_exceeded), so no count check here.
+  // NOTE: expandBlocks stops at limits.maxNodes itself (reporting limit_exceeded), so no count check here.
   const expansion: SpecIssue[] = [];
   const onExpand = (i: SpecIssue) => {
     expansion.push(i);
@@ -88,15 +97,15 @@ export function validateSpec(
   const origin = opts.origin ?? (opts.filename !== undefined ? { filename: opts.filename } : {});
   const table = loadBlockTable(
     doc,
-    { origin, ...(opts.resolveImport ? { resolveImport: opts.resolveImport } : {}) },
+    { origin, limits, ...(opts.resolveImport ? { resolveImport: opts.resolveImport } : {}) },
     onExpand,
   );
-  const expanded = expandBlocks(doc, onExpand, table);
+  const expanded = expandBlocks(doc, onExpand, table, limits);
   const topo = buildTopology(doc, expanded.nodes, expanded.aliases, poisoned, report, expansion);
-  const shapes = inferShapes(topo, report);
+  const shapes = inferShapes(topo, report, limits);
   checkSharedWeights(topo, shapes, report);
 
-  const all = finish(issues, locate, table);
+  const all = finish(limits, issues, locate, table);
   if (all.some(isError)) return { ok: false, issues: all };
 
   const nodes = topo.order.map((i): GraphNode => {

@@ -13,3 +13,4 @@ export function add({ activation = LINEAR }: KernelArgs<"add">): Compute {
     },
   };
 }
+add.fuses = { activation: true };

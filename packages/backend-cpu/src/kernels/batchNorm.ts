@@ -1,7 +1,6 @@
 import type { BatchNormParams } from "@fusegraph/dsl";
 import { LINEAR } from "./activate.js";
-import type { FoldedBatchNorm } from "./conv2d.js";
-import type { Compute, KernelArgs } from "./types.js";
+import type { Compute, FoldedBatchNorm, KernelArgs } from "./types.js";
 
 /** Inference batchNorm as a per-channel affine map x * scale + shift, from the moving statistics. */
 export function batchNormAffine(p: BatchNormParams, weight: (name: string) => Float32Array): FoldedBatchNorm {
@@ -39,3 +38,4 @@ export function batchNorm({ node, weight, activation = LINEAR }: KernelArgs<"bat
     },
   };
 }
+batchNorm.fuses = { activation: true };

@@ -4,14 +4,9 @@ import { sharedFloats } from "../tensor.js";
 import type { WasmContext } from "../wasm/context.js";
 import { wasmConv } from "../wasm/conv.js";
 import { LINEAR } from "./activate.js";
-import type { Compute, FusedActivation, KernelArgs, Runtime } from "./types.js";
+import type { Compute, FoldedBatchNorm, FusedActivation, KernelArgs, Runtime } from "./types.js";
 
-/** Per-filter affine map folded into the kernel: a following batchNorm at inference. */
-export interface FoldedBatchNorm {
-  scale: Float32Array;
-  shift: Float32Array;
-}
-
+/** The epilogue of a GEMM-backed conv besides bias and activation. */
 export interface ConvFusion {
   batchNorm?: FoldedBatchNorm;
   /** The conv's output is added to input 1 (a residual) before the activation. */
@@ -65,12 +60,19 @@ export function gemmConv(
   };
 }
 
-/** conv2d through im2col + packed GEMM; optionally with a folded batchNorm and a residual add. */
-export function conv2dWith(
-  { node, inputShapes, weight, activation = LINEAR }: KernelArgs<"conv2d">,
-  fusion: ConvFusion,
-  wasm?: WasmContext,
-): Compute {
+/**
+ * conv2d through im2col + packed GEMM, with what the fusion plan hands it: a folded batchNorm, a residual
+ * (input 1) added before the activation, the activation itself, and the WebAssembly context to run on.
+ */
+export function conv2d({
+  node,
+  inputShapes,
+  weight,
+  activation = LINEAR,
+  batchNorm,
+  residual,
+  wasm,
+}: KernelArgs<"conv2d">): Compute {
   const p = node.params;
   const [H = 0, W = 0, C = 0] = inputShapes[0] ?? [];
   const [kh, kw] = toPair(p.kernelSize);
@@ -100,9 +102,7 @@ export function conv2dWith(
     hasBias: false,
     hasRes: false,
   };
+  const fusion: ConvFusion = { ...(batchNorm ? { batchNorm } : {}), residual: residual === true };
   return gemmConv(g, weight("kernel"), p.useBias ? weight("bias") : undefined, fusion, activation, wasm);
 }
-
-export function conv2d(args: KernelArgs<"conv2d">): Compute {
-  return conv2dWith(args, {});
-}
+conv2d.fuses = { activation: true, batchNorm: true, residual: true };

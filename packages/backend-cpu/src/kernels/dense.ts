@@ -1,20 +1,20 @@
 import { numel } from "@fusegraph/dsl";
 import { matmulGeom } from "../gemm.js";
-import type { WasmContext } from "../wasm/context.js";
 import { LINEAR } from "./activate.js";
 import { gemmConv } from "./conv2d.js";
 import type { Compute, KernelArgs } from "./types.js";
 
-/** Dense on the last axis: every leading position is a GEMM row (a 1x1 conv on a 1x1 image). */
-export function dense(args: KernelArgs<"dense">): Compute {
-  return denseWith(args);
-}
-
-/** Dense on the plain-JS GEMM, or on the WebAssembly kernels of `wasm` when given. */
-export function denseWith(
-  { node, inputShapes, weight, activation = LINEAR }: KernelArgs<"dense">,
-  wasm?: WasmContext,
-): Compute {
+/**
+ * Dense on the last axis: every leading position is a GEMM row (a 1x1 conv on a 1x1 image), on the
+ * WebAssembly kernels when the args carry a context, else on the plain-JS GEMM.
+ */
+export function dense({
+  node,
+  inputShapes,
+  weight,
+  activation = LINEAR,
+  wasm,
+}: KernelArgs<"dense">): Compute {
   const shape = inputShapes[0] ?? [];
   const f = shape[shape.length - 1] ?? 0;
   const units = node.params.units;
@@ -29,3 +29,4 @@ export function denseWith(
   );
   return { run: (inputs, y, batch, rt) => conv.run(inputs, y, batch * rows, rt) };
 }
+dense.fuses = { activation: true };

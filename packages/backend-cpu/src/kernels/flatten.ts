@@ -1,10 +1,11 @@
 import type { Compute, KernelArgs } from "./types.js";
 
-/** Row-major flatten is a copy (the planner aliases it to its input instead of running this). */
-export function copyInput(): Compute {
-  return { run: ([x], y) => y.set(x!) };
+/** The output is input 0 unchanged: the executor aliases the buffers; `run` copies for standalone use. */
+export function identity(): Compute {
+  return { aliasesInput: true, run: ([x], y) => y.set(x!) };
 }
 
+/** Row-major flatten keeps the values in order: the same buffer under a new shape. */
 export function flatten(_args: KernelArgs<"flatten">): Compute {
-  return copyInput();
+  return identity();
 }

@@ -17,5 +17,12 @@ export const lstm: Lowering<"lstm"> = (node, ctx) => {
     kernelInitializer: "zeros",
     recurrentInitializer: "zeros",
   });
-  return apply(layer, only(ctx));
+  const x = only(ctx);
+  // NOTE: tfjs-layers' LSTMCell builds its unitForgetBias initial bias from four tensors it never
+  // disposes (4 leaked per compile); building inside tf.tidy frees them (variables are kept).
+  let out: tf.SymbolicTensor | undefined;
+  tf.tidy(() => {
+    out = apply(layer, x);
+  });
+  return out!;
 };

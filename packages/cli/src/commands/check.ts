@@ -55,7 +55,7 @@ export function backendIssues(graph: Graph, source: SpecSource): SpecIssue[] {
  */
 export async function runCheck(spec: string, options: CheckOptions, ctx: CommandContext): Promise<ExitCode> {
   const source = await readSpecInput(spec, ctx.io);
-  const result = validateSource(source, ctx.io.cwd);
+  const result = validateSource(source, ctx.io.cwd, ctx.limits);
   const unsupported = result.ok ? backendIssues(result.graph, source) : [];
   const issues = result.ok ? [...result.warnings, ...unsupported] : result.issues;
   const { errors, warnings } = countIssues(issues);

@@ -52,6 +52,19 @@ export async function checkOutputDir(out: string, cwd: string, force: boolean): 
 }
 
 /**
+ * A write that failed because of where `--out` points (a file on the path, a name too long, a read-only
+ * or virtual location, an output that appeared meanwhile) as a usage error, like the checks made before
+ * the work; undefined for any other failure. Both backends' writers report it through OutputDirError:
+ * tfjs as a ModelIoError of code output_*, backend-cpu as the cause of its ExecutionError.
+ */
+export function refusedOutput(e: unknown): UsageError | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const tfjsRefused = e.name === "ModelIoError" && /^output_/.test(String((e as { code?: unknown }).code));
+  const cpuRefused = e.name === "ExecutionError" && (e.cause as Error | undefined)?.name === "OutputDirError";
+  return tfjsRefused || cpuRefused ? new UsageError(`--out ${e.message}`) : undefined;
+}
+
+/**
  * Writes the graph with these weights to `dir`: tfjs gives model.json + weights.bin (loadable with
  * tf.loadLayersModel), cpu gives fusegraph's weights format (weights.json + weights.bin). Both backends
  * stage the files in a temporary directory and rename it into place, so a failure never half-writes.
@@ -113,6 +126,8 @@ export async function runCompile(
   const result = await writeCompiled(graph, weights, options.backend, dir, {
     overwrite: options.force === true,
     portable: options.portable === true,
+  }).catch((e: unknown) => {
+    throw refusedOutput(e) ?? e;
   });
   const params = [...weights.values()].reduce((s, w) => s + w.data.length, 0);
   const shown = relative(ctx.io.cwd, dir) || ".";

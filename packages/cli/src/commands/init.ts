@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { makeDirs } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
-import { ExitCode, UsageError } from "../errors.js";
+import { ExitCode, fsReason, UsageError } from "../errors.js";
 
 export interface InitOptions {
   scope?: string;
@@ -202,7 +203,7 @@ export async function runInit(dir: string, options: InitOptions, ctx: CommandCon
   const stage = join(dirname(abs), `.${basename(abs)}.fusegraph-init-${process.pid}`);
   try {
     for (const [path, text] of files) {
-      await mkdir(dirname(join(stage, path)), { recursive: true });
+      await makeDirs(dirname(join(stage, path)));
       await writeFile(join(stage, path), text);
     }
     if (exists) {
@@ -211,17 +212,11 @@ export async function runInit(dir: string, options: InitOptions, ctx: CommandCon
       await rm(stage, { recursive: true });
     } else await rename(stage, abs);
   } catch (e) {
-    await rm(stage, { recursive: true, force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (
-      code === "EACCES" ||
-      code === "EPERM" ||
-      code === "ENOENT" ||
-      code === "ENOTEMPTY" ||
-      code === "EEXIST"
-    ) {
-      throw new UsageError(`cannot init "${dir}": ${e instanceof Error ? e.message : String(e)}`);
-    }
+    // NOTE: rm fails too (ENOTDIR, ENAMETOOLONG) where the stage could not be made; the cause is reported below.
+    await rm(stage, { recursive: true, force: true }).catch(() => undefined);
+    const reason =
+      (e as NodeJS.ErrnoException).code === "ENOTEMPTY" ? "it appeared while writing" : fsReason(e);
+    if (reason !== undefined) throw new UsageError(`cannot init "${dir}": ${reason}`);
     throw e;
   }
   const shown = relative(ctx.io.cwd, abs) || ".";

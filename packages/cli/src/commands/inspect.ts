@@ -147,7 +147,7 @@ export async function runInspect(
   ctx: CommandContext,
 ): Promise<ExitCode> {
   const source = await readSpecInput(spec, ctx.io);
-  const result = validateSource(source, ctx.io.cwd);
+  const result = validateSource(source, ctx.io.cwd, ctx.limits);
   if (!result.ok) {
     // NOTE: issues go to stderr so stdout only ever carries the summary (or its JSON).
     writeIssues(result.issues, source.label, ctx, "stderr");

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import {
   compareMerges,
@@ -11,6 +11,7 @@ import {
   trySwitch,
   type WeightMap,
 } from "@fusegraph/dsl";
+import { makeDirs } from "@fusegraph/dsl/node";
 import { listExamples } from "@fusegraph/examples";
 import type { Command } from "commander";
 import { type LayersModel, loadTfjs } from "../backends.js";
@@ -280,7 +281,7 @@ export function drawStage(outDir: string): Stage {
       if (!state.graph) return { status: "skipped", detail: "no graph" };
       const svg = await renderGraph(state.graph, { format: "svg" });
       const path = resolve(ctx.io.cwd, outDir, `${outputName(state.subject)}.svg`);
-      await mkdir(resolve(ctx.io.cwd, outDir), { recursive: true });
+      await makeDirs(resolve(ctx.io.cwd, outDir));
       await writeFile(path, svg);
       state.files.push(relative(ctx.io.cwd, path));
       return { status: "ok" };

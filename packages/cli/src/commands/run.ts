@@ -1,3 +1,4 @@
+import { lstat, rm } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { formatShape, type TensorData } from "@fusegraph/dsl";
 import { writeOutputFile } from "@fusegraph/dsl/node";
@@ -36,6 +37,34 @@ export function outputPaths(out: string, outputs: readonly string[]): Map<string
   if (outputs.length === 1) return new Map([[outputs[0]!, out]]);
   const base = out.replace(/\.npy$/i, "");
   return new Map(outputs.map((id) => [id, `${base}.${id.replace(/[^A-Za-z0-9._-]/g, "_")}.npy`]));
+}
+
+/**
+ * Writes each output's .npy file (each one atomically). When one cannot be written, the files this run
+ * created before it are removed again, so a failed run leaves no new files; files it replaced keep their
+ * new content (the old one is gone at that point), which the error being raised makes visible.
+ */
+async function writeOutputs(
+  files: ReadonlyMap<string, string>,
+  outputs: Readonly<Record<string, TensorData>>,
+  cwd: string,
+): Promise<void> {
+  const created: string[] = [];
+  try {
+    for (const [id, file] of files) {
+      const t = outputs[id]!;
+      const path = resolve(cwd, file);
+      const existed = await lstat(path).then(
+        () => true,
+        () => false,
+      );
+      await writeOutputFile(path, writeNpy(t.shape, t.data));
+      if (!existed) created.push(path);
+    }
+  } catch (e) {
+    await Promise.all(created.map((path) => rm(path, { force: true })));
+    throw e;
+  }
 }
 
 /** A warning for an output holding NaN or ±Infinity, or undefined when every value is finite. */
@@ -92,11 +121,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
       : await runTfjs(graph, weights, inputs, options.runtime ?? "wasm");
   const files =
     options.out !== undefined ? outputPaths(options.out, graph.outputs) : new Map<string, string>();
-  for (const [id, file] of files) {
-    const t = outputs[id]!;
-    const path = resolve(ctx.io.cwd, file);
-    await writeOutputFile(path, writeNpy(t.shape, t.data));
-  }
+  await writeOutputs(files, outputs, ctx.io.cwd);
   const rows = graph.outputs.map((id) => {
     const t = outputs[id]!;
     const file = files.get(id);
@@ -155,8 +180,10 @@ export function registerRun(
         "min, max and mean (of its finite values: NaN and ±Infinity are counted apart, and an output\n" +
         "holding any gets a warning on stderr). Weights come from --weights (a fusegraph weights\n" +
         "directory) or initWeights with --seed. Inputs:\n" +
-        "  --input x.npy   a float32 ('<f4', C order) .npy array for a graph with one input; float64 is\n" +
-        "                  converted (with a note); shape [...S] means batch 1, [N, ...S] a batch of N\n" +
+        "  --input x.npy   a C-order .npy array for a graph with one input: float32 ('<f4') as is; float16/64,\n" +
+        "                  int8-64, uint8-64 and bool (either byte order) converted, with a note; strings,\n" +
+        "                  objects, complex and structured dtypes refused. Shape [...S] means batch 1,\n" +
+        "                  [N, ...S] a batch of N\n" +
         '  --input x.json  a nested array (one input) or { "<input id>": nested array, ... }\n' +
         "  --random        seeded uniform values in [-1, 1) (--seed, --batch)\n" +
         "--out y.npy writes the output as .npy; a graph with several outputs writes <base>.<outputId>.npy\n" +

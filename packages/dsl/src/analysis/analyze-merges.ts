@@ -2,6 +2,7 @@ import { opDef } from "../build-graph.js";
 import type { OpContext } from "../define-op.js";
 import type { Graph, GraphNode } from "../graph.js";
 import type { SpecIssue } from "../issues.js";
+import { LIMITS } from "../limits.js";
 import { weightCount } from "../ops/common.js";
 import type { MergeKind, OpKind } from "../ops/index.js";
 import type { Shape } from "../shape.js";
@@ -89,6 +90,7 @@ function evaluate(node: GraphNode, inputs: readonly Shape[]): { output: Shape; c
   const ctx: OpContext = {
     nodeId: node.id,
     inputIds: node.inputs,
+    limits: LIMITS,
     issue: () => {
       failed = true;
     },

@@ -2,6 +2,7 @@ import { opDef } from "../build-graph.js";
 import type { IssueExtra, OpContext } from "../define-op.js";
 import type { Graph, GraphNode, GraphNodeOf } from "../graph.js";
 import { type IssueCode, issue, type SpecIssue, type SpecPath } from "../issues.js";
+import { LIMITS } from "../limits.js";
 import type { MergeKind } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 
@@ -100,6 +101,7 @@ export function checkMode(
   const ctx: OpContext = {
     nodeId: node.id,
     inputIds: node.inputs,
+    limits: LIMITS,
     issue(code: IssueCode, message: string, extra: IssueExtra = {}) {
       const { path = [], ...rest } = extra;
       issues.push(issue(code, at(path), message, { ...rest, nodeId: node.id }));

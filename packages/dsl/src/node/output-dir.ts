@@ -14,6 +14,7 @@ import {
 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, parse, resolve, sep } from "node:path";
+import { makeDirs } from "./make-dirs.js";
 
 /**
  * Safe, atomic writing of fusegraph's output directories (a tfjs model, a weights directory).
@@ -185,6 +186,8 @@ function fsError(dir: string, e: unknown): OutputDirError {
   const err = e as NodeJS.ErrnoException;
   const why: Record<string, string> = {
     ENOTDIR: "a part of the path is a file, not a directory",
+    ENOENT:
+      "that location cannot hold new files (a directory on the path is missing or virtual, as under /proc)",
     ENAMETOOLONG: "a name in the path is too long for the file system",
     EACCES: "permission denied",
     EPERM: "operation not permitted",
@@ -309,7 +312,7 @@ export async function writeOutputDir(
     if (target.kind === "output") {
       await replaceInPlace(abs, content, step);
     } else {
-      await mkdir(dirname(abs), { recursive: true });
+      await makeDirs(dirname(abs));
       await createStaged(abs, content, step);
     }
   } catch (e) {
@@ -388,7 +391,7 @@ export async function writeOutputFile(
     if (st?.isDirectory()) {
       throw new OutputDirError("not_a_file", path, `${path} is a directory; give a file path to write to`);
     }
-    await mkdir(dirname(abs), { recursive: true });
+    await makeDirs(dirname(abs));
     await removeStaleSiblings(abs);
     const temp = join(dirname(abs), `.${basename(abs)}.fusegraph-tmp-${tag()}`);
     try {

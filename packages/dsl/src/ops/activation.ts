@@ -13,16 +13,13 @@ const params = z.discriminatedUnion("fn", [
 export type ActivationParams = z.infer<typeof params>;
 export type ActivationFn = ActivationParams["fn"];
 
-/**
- * Elementwise activation, shape unchanged: relu (Nair & Hinton, 2010), leakyRelu max(x, alpha*x)
- * (Maas et al., 2013; alpha only there), sigmoid, tanh, softmax along `axis` (only there).
- * 0 params, 0 MACs; flops per element from {@link ACTIVATION_FLOPS}: relu 1, leakyRelu 2, sigmoid 3,
- * tanh 5, softmax 5.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const activation = defineOp({
   kind: "activation",
   category: "primitive",
   doc: "Elementwise activation (relu | leakyRelu alpha | sigmoid | tanh | softmax axis): shape unchanged; 0 MACs; flops/element relu 1, leakyRelu 2, sigmoid 3, tanh 5, softmax 5.",
+  details:
+    "Elementwise activation, shape unchanged: relu (Nair & Hinton, 2010), leakyRelu max(x, alpha*x) (Maas et al., 2013; alpha only there), sigmoid, tanh, softmax along `axis` (only there). 0 params, 0 MACs; flops per element from `ACTIVATION_FLOPS`: relu 1, leakyRelu 2, sigmoid 3, tanh 5, softmax 5.",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

@@ -11,16 +11,13 @@ const params = z.strictObject({
 });
 export type BatchNormParams = z.infer<typeof params>;
 
-/**
- * Batch normalisation over the last axis (Ioffe & Szegedy, 2015), Keras defaults.
- * Shape: any rank >= 1, unchanged. y = gamma * (x - movingMean) / sqrt(movingVariance + epsilon) + beta
- * at inference. Weights [C]: gamma (ones, if scale), beta (zeros, if center), then the non-trainable
- * movingMean (zeros) and movingVariance (ones). MACs 0; flops 2 per element (the folded scale and shift).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const batchNorm = defineOp({
   kind: "batchNorm",
   category: "primitive",
   doc: "Batch normalisation over the last axis (Ioffe & Szegedy 2015): shape unchanged; gamma/beta [C] trainable, movingMean/movingVariance [C] not; 0 MACs, 2 flops/element.",
+  details:
+    "Batch normalisation over the last axis (Ioffe & Szegedy, 2015), Keras defaults. Shape: any rank >= 1, unchanged. y = gamma * (x - movingMean) / sqrt(movingVariance + epsilon) + beta at inference. Weights [C]: gamma (ones, if scale), beta (zeros, if center), then the non-trainable movingMean (zeros) and movingVariance (ones). MACs 0; flops 2 per element (the folded scale and shift).",
   params,
   arity: 1,
   inferShape: ([x], _p, ctx) => (checkRank(ctx, "batchNorm", x, { min: 1 }, "[..., C]") ? x : undefined),

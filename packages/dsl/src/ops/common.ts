@@ -298,7 +298,7 @@ export function poolWindow(
 
 /**
  * A window's padding, on each side, may exceed the input's extent along that axis by at most
- * `LIMITS.maxPadBeyondInput` (for `same`, where pads follow the kernel, and explicit pads alike): a 5x5
+ * `maxPadBeyondInput` of the call's limits (for `same`, where pads follow the kernel, and explicit pads alike): a 5x5
  * `same` conv on a 1x1 map is fine, a kernel of 10^9 on an 8x8 input (10^19 weights) is refused.
  */
 export function checkPadsFit(
@@ -310,13 +310,13 @@ export function checkPadsFit(
 ): boolean {
   const [h = 0, w = 0] = x;
   const worst = Math.max(pads.top - h, pads.bottom - h, pads.left - w, pads.right - w);
-  if (worst <= LIMITS.maxPadBeyondInput) return true;
+  if (worst <= (ctx.limits ?? LIMITS).maxPadBeyondInput) return true;
   ctx.issue(
     "shape_mismatch",
     `${nodeLabel(ctx, kind)}: padding ${pads.top},${pads.bottom},${pads.left},${pads.right} (top,bottom,left,right) is larger than ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
     {
       path,
-      expected: `at most ${h + LIMITS.maxPadBeyondInput} rows and ${w + LIMITS.maxPadBeyondInput} columns of padding per side`,
+      expected: `at most ${h + (ctx.limits ?? LIMITS).maxPadBeyondInput} rows and ${w + (ctx.limits ?? LIMITS).maxPadBeyondInput} columns of padding per side`,
       hint: "the window is far larger than its input: use a smaller kernel or window",
     },
   );

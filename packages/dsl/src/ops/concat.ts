@@ -6,15 +6,13 @@ import { inputLabel, nodeLabel } from "./common.js";
 const params = z.strictObject({ axis: z.number().int().default(-1) });
 export type ConcatParams = z.infer<typeof params>;
 
-/**
- * Concatenation of n >= 2 inputs along `axis` (default the channels); every other dimension must match.
- * DenseNet's dense connectivity (Huang et al., 2017) and U-Net's skip merge (Ronneberger et al., 2015).
- * A conv after it sees each input through its own kernel slice. 0 params, 0 MACs, 0 flops (a copy).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const concat = defineOp({
   kind: "concat",
   category: "merge",
   doc: "Concatenation of n>=2 inputs along axis (-1): identical shapes except axis; 0 params, 0 MACs, 0 flops. Huang et al. 2017 (DenseNet).",
+  details:
+    "Concatenation of n >= 2 inputs along `axis` (default the channels); every other dimension must match. DenseNet's dense connectivity (Huang et al., 2017) and U-Net's skip merge (Ronneberger et al., 2015). A conv after it sees each input through its own kernel slice. 0 params, 0 MACs, 0 flops (a copy).",
   params,
   arity: { min: 2, max: 64 },
   inferShape(inputs, p, ctx) {

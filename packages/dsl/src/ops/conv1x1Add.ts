@@ -59,21 +59,13 @@ function projectionMacs({ inputs, params: p }: CostArgs<Conv1x1AddParams>): numb
   return macs;
 }
 
-/**
- * Merge of inputs that differ in channels and size: each projected input gets a 1x1 conv to `channels`
- * (+ batchNorm with `norm`), each input smaller than the largest H,W is resized to it (`nearest` or
- * `bilinear`, after projecting, or before with `resizeFirst`), then all are summed. FPN's lateral 1x1
- * plus top-down upsample and add (Lin et al., 2017); ResNet's projection shortcut (He et al., 2016).
- * Shape: n >= 2 [H_i,W_i,C_i] -> [Hmax, Wmax, channels]. Weights per projected input i (0-based):
- * `proj{i}/kernel` [1,1,C_i,channels], `proj{i}/bias` [channels], `proj{i}/bn/{gamma,beta,movingMean,
- * movingVariance}`. MACs: sum over projected inputs of (H_i*W_i, or Hmax*Wmax with resizeFirst)*C_i*channels.
- * Flops: 2*MACs + bias adds + 2/element batchNorm + 7/output element bilinear resize + (n-1) adds per
- * output element. Expands to conv2d (-> batchNorm) -> upsample -> add.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const conv1x1Add = defineOp({
   kind: "conv1x1Add",
   category: "merge",
   doc: "1x1-project (+batchNorm) and resize inputs to [Hmax,Wmax,channels], then add (Lin et al. 2017, FPN); weights proj{i}/kernel [1,1,C_i,channels], proj{i}/bias, proj{i}/bn/*; MACs sum (H_i*W_i)*C_i*channels.",
+  details:
+    "Merge of inputs that differ in channels and size: each projected input gets a 1x1 conv to `channels` (+ batchNorm with `norm`), each input smaller than the largest H,W is resized to it (`nearest` or `bilinear`, after projecting, or before with `resizeFirst`), then all are summed. FPN's lateral 1x1 plus top-down upsample and add (Lin et al., 2017); ResNet's projection shortcut (He et al., 2016). Shape: n >= 2 [H_i,W_i,C_i] -> [Hmax, Wmax, channels]. Weights per projected input i (0-based): `proj{i}/kernel` [1,1,C_i,channels], `proj{i}/bias` [channels], `proj{i}/bn/{gamma,beta,movingMean,movingVariance}`. MACs: sum over projected inputs of (H_i*W_i, or Hmax*Wmax with resizeFirst)*C_i*channels. Flops: 2*MACs + bias adds + 2/element batchNorm + 7/output element bilinear resize + (n-1) adds per output element. Expands to conv2d (-> batchNorm) -> upsample -> add.",
   params,
   arity: { min: 2, max: 64 },
   inferShape(inputs, p, ctx) {

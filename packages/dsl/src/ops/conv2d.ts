@@ -25,17 +25,13 @@ function convMacs({ inputs: [x], params: p, output: [oh = 0, ow = 0] }: CostArgs
   return oh * ow * p.filters * kh * kw * ((x?.[2] ?? 0) / p.groups);
 }
 
-/**
- * 2-D convolution, channels last. Input [H, W, C] -> [H', W', filters] with H' from `padding`
- * (TF's `same`/`valid` rule, or explicit pads), `strides` and `dilation`; `groups` splits channels
- * (groups = C is depthwise). Params: kh*kw*(C/groups)*filters (+ filters with bias).
- * MACs: H'*W'*filters*kh*kw*C/groups; flops 2*MACs + H'*W'*filters bias adds. LeCun et al., 1989
- * (convolutional networks); grouped convolution from AlexNet (Krizhevsky et al., 2012).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const conv2d = defineOp({
   kind: "conv2d",
   category: "primitive",
   doc: "2-D convolution, channels last: [H,W,C] -> [H',W',filters]; params kh*kw*C/groups*filters (+filters); MACs H'*W'*filters*kh*kw*C/groups.",
+  details:
+    "2-D convolution, channels last. Input [H, W, C] -> [H', W', filters] with H' from `padding` (TF's `same`/`valid` rule, or explicit pads), `strides` and `dilation`; `groups` splits channels (groups = C is depthwise). Params: kh*kw*(C/groups)*filters (+ filters with bias). MACs: H'*W'*filters*kh*kw*C/groups; flops 2*MACs + H'*W'*filters bias adds. LeCun et al., 1989 (convolutional networks); grouped convolution from AlexNet (Krizhevsky et al., 2012).",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

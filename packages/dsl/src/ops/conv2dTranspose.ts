@@ -25,18 +25,13 @@ function transposeMacs({ inputs: [x], params: p }: CostArgs<Conv2dTransposeParam
   return h * w * c * kh * kw * p.filters;
 }
 
-/**
- * Transposed 2-D convolution (the gradient of conv2d; "deconvolution" in FCN, Long et al., 2015, and
- * U-Net's up-convolution, Ronneberger et al., 2015), channels last.
- * Shape: [H,W,C] -> [H',W',filters] with H' = (H-1)*s + (k-1)*d + 1 - pt - pb for `valid` (no pads) or
- * explicit pads [t,b,l,r]; `same` gives H*s (TF). Kernel [kh,kw,filters,C] (Keras layout).
- * Params: kh*kw*filters*C (+ filters). MACs: H*W*C*kh*kw*filters (counted over input positions).
- * Flops: 2*MACs + H'*W'*filters bias adds.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const conv2dTranspose = defineOp({
   kind: "conv2dTranspose",
   category: "primitive",
   doc: "Transposed 2-D convolution: [H,W,C] -> [(H-1)*s+(k-1)*d+1-pt-pb, ..., filters] (same: H*s); kernel [kh,kw,filters,C]; MACs H*W*C*kh*kw*filters. Long et al. 2015 (FCN).",
+  details:
+    "Transposed 2-D convolution (the gradient of conv2d; \"deconvolution\" in FCN, Long et al., 2015, and U-Net's up-convolution, Ronneberger et al., 2015), channels last. Shape: [H,W,C] -> [H',W',filters] with H' = (H-1)*s + (k-1)*d + 1 - pt - pb for `valid` (no pads) or explicit pads [t,b,l,r]; `same` gives H*s (TF). Kernel [kh,kw,filters,C] (Keras layout). Params: kh*kw*filters*C (+ filters). MACs: H*W*C*kh*kw*filters (counted over input positions). Flops: 2*MACs + H'*W'*filters bias adds.",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

@@ -16,16 +16,13 @@ const params = z
   });
 export type CropParams = z.infer<typeof params>;
 
-/**
- * Spatial crop: `like` centre-crops to another node's H,W with offsets floor((H-h)/2), floor((W-w)/2)
- * (U-Net's skip crop, Ronneberger et al., 2015); `cropping` removes [t,b,l,r]. The `like` node becomes an
- * extra input after the data input (only its H,W are used). Shape: [H,W,C] -> [h,w,C].
- * 0 params, 0 MACs, 0 flops (a copy).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const crop = defineOp({
   kind: "crop",
   category: "primitive",
   doc: "Spatial crop: like (centre crop to a node's H,W, offset floor((H-h)/2)) or cropping [t,b,l,r]: [H,W,C] -> [h,w,C]; 0 MACs, 0 flops.",
+  details:
+    "Spatial crop: `like` centre-crops to another node's H,W with offsets floor((H-h)/2), floor((W-w)/2) (U-Net's skip crop, Ronneberger et al., 2015); `cropping` removes [t,b,l,r]. The `like` node becomes an extra input after the data input (only its H,W are used). Shape: [H,W,C] -> [h,w,C]. 0 params, 0 MACs, 0 flops (a copy).",
   params,
   arity: 1,
   refs: (p) => (p.like !== undefined ? [p.like] : []),

@@ -13,15 +13,13 @@ function denseMacs({ inputs: [x], params: p }: CostArgs<DenseParams>): number {
   return numel(x ?? []) * p.units;
 }
 
-/**
- * Fully connected layer on the last axis (the perceptron layer; Rosenblatt, 1958), Keras Dense.
- * Shape: [..., F] -> [..., units]. Kernel [F, units] (glorotUniform), bias [units] (zeros).
- * Params: F*units (+ units). MACs: prod(leading)*F*units. Flops: 2*MACs + prod(leading)*units bias adds.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const dense = defineOp({
   kind: "dense",
   category: "primitive",
   doc: "Fully connected on the last axis: [..., F] -> [..., units]; kernel [F,units], bias [units]; MACs prod(leading)*F*units.",
+  details:
+    "Fully connected layer on the last axis (the perceptron layer; Rosenblatt, 1958), Keras Dense. Shape: [..., F] -> [..., units]. Kernel [F, units] (glorotUniform), bias [units] (zeros). Params: F*units (+ units). MACs: prod(leading)*F*units. Flops: 2*MACs + prod(leading)*units bias adds.",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

@@ -31,16 +31,13 @@ export function normalizeFlops(n: number, mode: NormalizeMode): number {
   return 0;
 }
 
-/**
- * n learnable fusion weights, normalised: `none` w, `softmax` softmax(w), `relu` relu(w_i) / (eps +
- * sum_j relu(w_j)) (fast normalised fusion of EfficientDet/BiFPN, Tan et al., 2020). The anchor input
- * ties the node into the graph; only its batch size is used. Shape: anchor -> [n]. Weights: `weights` [n]
- * (init, 1/n each by default). 0 MACs; flops from {@link normalizeFlops}. weightedAdd expands into it.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const fusionWeights = defineOp({
   kind: "fusionWeights",
   category: "primitive",
   doc: "n learnable fusion weights (normalize none | softmax | relu: relu(w_i)/(eps+sum relu(w_j)), Tan et al. 2020): anchor -> [n]; weights [n]; 0 MACs.",
+  details:
+    "n learnable fusion weights, normalised: `none` w, `softmax` softmax(w), `relu` relu(w_i) / (eps + sum_j relu(w_j)) (fast normalised fusion of EfficientDet/BiFPN, Tan et al., 2020). The anchor input ties the node into the graph; only its batch size is used. Shape: anchor -> [n]. Weights: `weights` [n] (init, 1/n each by default). 0 MACs; flops from `normalizeFlops`. weightedAdd expands into it.",
   params,
   arity: 1,
   inferShape(_inputs, p, ctx) {

@@ -6,14 +6,13 @@ import { checkRank } from "./common.js";
 const params = z.strictObject({ keepDims: z.boolean().default(false) });
 export type GlobalAvgPoolParams = z.infer<typeof params>;
 
-/**
- * Mean over H and W (Network in Network, Lin et al., 2013). Shape: [H,W,C] -> [C], or [1,1,C] with
- * `keepDims`. 0 params, 0 MACs; flops H*W*C (H*W-1 adds and 1 divide per channel).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const globalAvgPool = defineOp({
   kind: "globalAvgPool",
   category: "primitive",
   doc: "Mean over H and W (Lin et al. 2013, NiN): [H,W,C] -> [C] or [1,1,C] with keepDims; 0 MACs; flops H*W*C.",
+  details:
+    "Mean over H and W (Network in Network, Lin et al., 2013). Shape: [H,W,C] -> [C], or [1,1,C] with `keepDims`. 0 params, 0 MACs; flops H*W*C (H*W-1 adds and 1 divide per channel).",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

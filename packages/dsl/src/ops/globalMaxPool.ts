@@ -5,14 +5,13 @@ import { checkRank } from "./common.js";
 const params = z.strictObject({ keepDims: z.boolean().default(false) });
 export type GlobalMaxPoolParams = z.infer<typeof params>;
 
-/**
- * Maximum over H and W (weakly supervised localisation, Oquab et al., 2015). Shape: [H,W,C] -> [C], or [1,1,C] with `keepDims`.
- * 0 params, 0 MACs; flops (H*W-1)*C comparisons.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const globalMaxPool = defineOp({
   kind: "globalMaxPool",
   category: "primitive",
   doc: "Maximum over H and W: [H,W,C] -> [C] or [1,1,C] with keepDims; 0 MACs; flops (H*W-1)*C.",
+  details:
+    "Maximum over H and W (weakly supervised localisation, Oquab et al., 2015). Shape: [H,W,C] -> [C], or [1,1,C] with `keepDims`. 0 params, 0 MACs; flops (H*W-1)*C comparisons.",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

@@ -1,4 +1,4 @@
-import type { ParamsOf } from "../define-op.js";
+import type { OpDef, ParamsOf } from "../define-op.js";
 import { activation } from "./activation.js";
 import { add } from "./add.js";
 import { avgPool } from "./avgPool.js";
@@ -69,6 +69,16 @@ export function isOpKind(kind: string): kind is OpKind {
 
 export function isCompositeKind(kind: string): kind is CompositeKind {
   return (compositeKinds as readonly string[]).includes(kind);
+}
+
+/**
+ * The registry entry of `kind` seen through its erased signature, so generic code (the pipeline, graph
+ * expansion, backends) can call any op's rules without per-kind code. Sound as long as each def is
+ * handed only params its own schema produced (or, for `params.parse`, anything).
+ */
+export function opDef(kind: OpKind): OpDef<string, unknown> {
+  // NOTE: the registry's entries differ only in their params type, which a union cannot express as one callable.
+  return ops[kind] as unknown as OpDef<string, unknown>;
 }
 
 export type { OpDef } from "../define-op.js";

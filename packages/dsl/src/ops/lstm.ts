@@ -21,18 +21,13 @@ function lstmMacs({ inputs: [x], params: p }: CostArgs<LstmParams>): number {
  */
 const STEP_FLOPS_PER_UNIT = 4 + 4 + 3 * ACTIVATION_FLOPS.sigmoid + 2 * ACTIVATION_FLOPS.tanh + 3 + 1;
 
-/**
- * Long short-term memory (Hochreiter & Schmidhuber, 1997; forget gate of Gers et al., 2000), Keras LSTM
- * with gates in the order i, f, c, o, sigmoid gates and tanh cell; the state starts at zero.
- * Shape: [T,F] -> [units], or [T,units] with `returnSequences`. Weights: kernel [F,4u] (glorotUniform),
- * recurrentKernel [u,4u] (orthogonal), bias [4u] (ones on the forget slice with unitForgetBias, as
- * Jozefowicz et al., 2015 advise; zeros otherwise). Params 4u(F+u+1). MACs T*(F*4u + u*4u).
- * Flops 2*MACs + T*u*31 (see STEP_FLOPS_PER_UNIT).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const lstm = defineOp({
   kind: "lstm",
   category: "primitive",
   doc: "LSTM (Hochreiter & Schmidhuber 1997), Keras gate order i,f,c,o: [T,F] -> [units] or [T,units]; kernel [F,4u], recurrentKernel [u,4u], bias [4u]; MACs T*(F*4u+u*4u).",
+  details:
+    "Long short-term memory (Hochreiter & Schmidhuber, 1997; forget gate of Gers et al., 2000), Keras LSTM with gates in the order i, f, c, o, sigmoid gates and tanh cell; the state starts at zero. Shape: [T,F] -> [units], or [T,units] with `returnSequences`. Weights: kernel [F,4u] (glorotUniform), recurrentKernel [u,4u] (orthogonal), bias [4u] (ones on the forget slice with unitForgetBias, as Jozefowicz et al., 2015 advise; zeros otherwise). Params 4u(F+u+1). MACs T*(F*4u + u*4u). Flops 2*MACs + T*u*31 (see STEP_FLOPS_PER_UNIT).",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

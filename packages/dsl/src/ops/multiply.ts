@@ -6,14 +6,13 @@ import { checkSameShapes } from "./common.js";
 const params = z.strictObject({});
 export type MultiplyParams = z.infer<typeof params>;
 
-/**
- * Elementwise product of n >= 2 inputs of identical shape: gating as in LSTM cells and attention maps
- * (e.g. squeeze-and-excitation's channel gate, Hu et al., 2018, once broadcast to the input's shape). Shape unchanged; 0 params, 0 MACs, (n-1)*size flops.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const multiply = defineOp({
   kind: "multiply",
   category: "primitive",
   doc: "Elementwise product of n>=2 inputs of identical shape; 0 params, 0 MACs, (n-1)*size flops.",
+  details:
+    "Elementwise product of n >= 2 inputs of identical shape: gating as in LSTM cells and attention maps (e.g. squeeze-and-excitation's channel gate, Hu et al., 2018, once broadcast to the input's shape). Shape unchanged; 0 params, 0 MACs, (n-1)*size flops.",
   params,
   arity: { min: 2, max: 64 },
   inferShape: (inputs, _p, ctx) =>

@@ -6,14 +6,13 @@ import { inputLabel, nodeLabel } from "./common.js";
 const params = z.strictObject({ index: z.number().int().nonnegative() });
 export type ScaleByParams = z.infer<typeof params>;
 
-/**
- * Scales a tensor by one entry of a weight vector: inputs [x, w] with w of shape [n], output
- * x * w[index], shape of x. 0 params, 0 MACs, numel(x) flops. weightedAdd expands into it.
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const scaleBy = defineOp({
   kind: "scaleBy",
   category: "primitive",
   doc: "x * w[index] for inputs [x, w] with w of shape [n]: shape of x; 0 params, 0 MACs, numel(x) flops.",
+  details:
+    "Scales a tensor by one entry of a weight vector: inputs [x, w] with w of shape [n], output x * w[index], shape of x. 0 params, 0 MACs, numel(x) flops. weightedAdd expands into it.",
   params,
   arity: 2,
   inferShape([x, w], p, ctx) {

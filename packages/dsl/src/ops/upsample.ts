@@ -28,17 +28,13 @@ export type UpsampleParams = z.infer<typeof params>;
 /** Bilinear flops per output element: four weighted taps (4 multiplies, 3 adds). */
 export const BILINEAR_FLOPS = 7;
 
-/**
- * Spatial resize of [H,W,C] to [H*fh, W*fw, C] (`factor`), [h,w,C] (`size`) or another node's H,W
- * (`like`, an extra input after the data input). Source coordinate of output index d on an axis of
- * input size n and output size m: nearest floor(d*n/m); bilinear half-pixel (d+0.5)*n/m - 0.5 clamped at
- * 0 (PyTorch/ONNX default), or with alignCorners d*(n-1)/(m-1). Any size works, smaller ones too.
- * 0 params, 0 MACs; flops 0 (nearest) or 7 per output element (bilinear).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const upsample = defineOp({
   kind: "upsample",
   category: "primitive",
   doc: "Resize [H,W,C] by factor, to size [h,w] or like a node's H,W; nearest (src floor(d*n/m)) or bilinear (half-pixel, or alignCorners); 0 MACs; bilinear 7 flops/output element.",
+  details:
+    "Spatial resize of [H,W,C] to [H*fh, W*fw, C] (`factor`), [h,w,C] (`size`) or another node's H,W (`like`, an extra input after the data input). Source coordinate of output index d on an axis of input size n and output size m: nearest floor(d*n/m); bilinear half-pixel (d+0.5)*n/m - 0.5 clamped at 0 (PyTorch/ONNX default), or with alignCorners d*(n-1)/(m-1). Any size works, smaller ones too. 0 params, 0 MACs; flops 0 (nearest) or 7 per output element (bilinear).",
   params,
   arity: 1,
   refs: (p) => (p.like !== undefined ? [p.like] : []),

@@ -17,18 +17,13 @@ const params = z.strictObject({
 });
 export type WeightedAddParams = z.infer<typeof params>;
 
-/**
- * Learnable weighted sum of n >= 2 inputs of identical shape: sum_i w'_i x_i (+ b), with w' = w
- * (`none`), softmax(w), or relu(w_i) / (eps + sum_j relu(w_j)) (`relu`, EfficientDet's fast normalised
- * fusion, Tan et al., 2020). HED's fusion layer (Xie & Tu, 2015) is weightedAdd with 5 inputs, init 0.2
- * and a bias. Weights: `weights` [n], `bias` [1] when `bias`. 0 MACs; flops normalisation + n*size
- * scales + (n-1)*size adds (+ size with bias). Expands to fusionWeights -> scaleBy per input -> add
- * (-> biasAdd).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const weightedAdd = defineOp({
   kind: "weightedAdd",
   category: "merge",
   doc: "Learnable weighted sum of n>=2 identical shapes: sum_i w'_i x_i (+b); normalize none | softmax | relu (Tan et al. 2020, BiFPN); weights [n] (+ bias [1]); 0 MACs.",
+  details:
+    "Learnable weighted sum of n >= 2 inputs of identical shape: sum_i w'_i x_i (+ b), with w' = w (`none`), softmax(w), or relu(w_i) / (eps + sum_j relu(w_j)) (`relu`, EfficientDet's fast normalised fusion, Tan et al., 2020). HED's fusion layer (Xie & Tu, 2015) is weightedAdd with 5 inputs, init 0.2 and a bias. Weights: `weights` [n], `bias` [1] when `bias`. 0 MACs; flops normalisation + n*size scales + (n-1)*size adds (+ size with bias). Expands to fusionWeights -> scaleBy per input -> add (-> biasAdd).",
   params,
   arity: { min: 2, max: 64 },
   inferShape(inputs, p, ctx) {

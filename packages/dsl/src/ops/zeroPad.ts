@@ -5,14 +5,13 @@ import { checkRank, explicitPads, toPads } from "./common.js";
 const params = z.strictObject({ padding: explicitPads });
 export type ZeroPadParams = z.infer<typeof params>;
 
-/**
- * Zero padding of H and W (Keras ZeroPadding2D). Shape: [H,W,C] -> [H+t+b, W+l+r, C] with
- * `padding` [t,b,l,r] or one int for all four. 0 params, 0 MACs, 0 flops (a copy).
- */
+/** See `doc` and `details` (rendered into docs/ops.md). */
 export const zeroPad = defineOp({
   kind: "zeroPad",
   category: "primitive",
   doc: "Zero padding: [H,W,C] -> [H+t+b, W+l+r, C], padding int or [t,b,l,r]; 0 MACs, 0 flops.",
+  details:
+    "Zero padding of H and W (Keras ZeroPadding2D). Shape: [H,W,C] -> [H+t+b, W+l+r, C] with `padding` [t,b,l,r] or one int for all four. 0 params, 0 MACs, 0 flops (a copy).",
   params,
   arity: 1,
   inferShape([x], p, ctx) {

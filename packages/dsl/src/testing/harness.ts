@@ -1,7 +1,8 @@
-import type { OpContext, OpDef, WeightSpec } from "../define-op.js";
+import type { OpContext, WeightSpec } from "../define-op.js";
 import type { IssueCode } from "../issues.js";
+import { LIMITS } from "../limits.js";
 import { weightCount } from "../ops/common.js";
-import { type OpKind, ops } from "../ops/index.js";
+import { type OpKind, opDef, ops } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 
 /** An issue as an op reports it through its context (relative path, no document location). */
@@ -28,10 +29,7 @@ export type OpRun =
     }
   | { ok: false; stage: "params" | "shape"; issues: OpIssue[] };
 
-/** The registry entry of `kind`, seen through its erased signature so any raw params can be fed to it. */
-export function opDef(kind: OpKind): OpDef<string, unknown> {
-  return ops[kind] as unknown as OpDef<string, unknown>;
-}
+export { opDef };
 
 /**
  * Runs one op alone: parses `rawParams` with its schema, infers the output shape from `inputs` (data
@@ -62,6 +60,7 @@ export function runOp(
   const ctx: OpContext = {
     nodeId: names.nodeId ?? "node",
     inputIds: names.inputIds ?? inputs.map((_, i) => `in${i}`),
+    limits: LIMITS,
     issue: (code, message, extra = {}) => issues.push({ code, message, ...extra }),
   };
   const shape = def.inferShape(inputs, params, ctx);

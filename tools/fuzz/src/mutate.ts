@@ -181,3 +181,100 @@ export const hostileObject = (doc: Json): fc.Arbitrary<unknown> =>
     });
 
 export type { Json };
+
+/** Values each param may take in a tweak: plausible ones, so most tweaked documents stay valid. */
+const TWEAKS: Readonly<Record<string, readonly Json[]>> = {
+  kernelSize: [1, 2, 3, [1, 3], [3, 1]],
+  strides: [1, 2, [1, 2]],
+  dilation: [1, 2],
+  poolSize: [1, 2, 3],
+  factor: [1, 2, [2, 1]],
+  padding: ["same", "valid", 1, [0, 1, 1, 0]],
+  fn: ["relu", "sigmoid", "tanh", "softmax", "leakyRelu"],
+  merge: ["add", "concat", "weightedAdd", "conv1x1Add", "multiply"],
+  filters: [1, 2, 3, 5],
+  units: [1, 2, 4],
+  channels: [1, 3, 4],
+  groups: [1, 2],
+  axis: [-1, 1, 2, 3, 0],
+  useBias: [true, false],
+  epsilon: [1e-3, 1e-5, 0],
+  rate: [0, 0.5],
+  repeat: [1, 2, 3],
+  returnSequences: [true, false],
+  ceilMode: [true, false],
+  alpha: [0, 0.2, 3],
+};
+
+type Tweak = { pick: number; choice: number; op: "param" | "rewire" | "drop" | "output" };
+
+/** Paths of every object holding key `k` (or any tweakable key when `k` is undefined). */
+function holders(
+  v: Json,
+  at: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) holders(x, [...at, i], out);
+  else if (isObj(v)) {
+    if (Object.keys(v).some((k) => k in TWEAKS || k === "input" || k === "inputs")) out.push(at);
+    for (const k of Object.keys(v)) holders(v[k] as Json, [...at, k], out);
+  }
+  return out;
+}
+
+/** Ids a node may read: the document's inputs and top-level nodes. */
+function ids(doc: Json): string[] {
+  if (!isObj(doc)) return [];
+  const keys = (v: Json | undefined) => (v !== undefined && isObj(v) ? Object.keys(v) : []);
+  return [...keys(doc.inputs), ...keys(doc.nodes)];
+}
+
+/**
+ * Applies plausible edits to a deep copy: set a param to another plausible value, rewire an input to
+ * another id, drop a node, or add a node as an output. Unlike {@link applyEdits}, about half the
+ * results still validate, which the backends need.
+ */
+export function applyTweaks(doc: Json, tweaks: readonly Tweak[]): Json {
+  const copy = JSON.parse(JSON.stringify(doc)) as Json;
+  for (const t of tweaks) {
+    const names = ids(copy);
+    if (!isObj(copy)) break;
+    if (t.op === "drop" || t.op === "output") {
+      const nodes = copy.nodes;
+      if (!nodes || !isObj(nodes)) continue;
+      const keys = Object.keys(nodes);
+      const k = keys[t.pick % Math.max(1, keys.length)];
+      if (k === undefined) continue;
+      if (t.op === "drop") delete nodes[k];
+      else if (Array.isArray(copy.outputs)) copy.outputs.push(k);
+      continue;
+    }
+    const all = holders(copy);
+    const target = all.length === 0 ? undefined : get(copy, all[t.pick % all.length]!);
+    if (!target || !isObj(target)) continue;
+    if (t.op === "rewire") {
+      const id = names[t.choice % Math.max(1, names.length)];
+      if (id === undefined) continue;
+      if (typeof target.input === "string") target.input = id;
+      else if (Array.isArray(target.inputs) && target.inputs.length > 0)
+        target.inputs[t.choice % target.inputs.length] = id;
+      continue;
+    }
+    const keys = Object.keys(target).filter((k) => k in TWEAKS);
+    const k = keys[t.choice % Math.max(1, keys.length)];
+    if (k === undefined) continue;
+    const values = TWEAKS[k]!;
+    target[k] = JSON.parse(JSON.stringify(values[(t.choice >>> 3) % values.length])) as Json;
+  }
+  return copy;
+}
+
+const tweakArb: fc.Arbitrary<Tweak> = fc.record({
+  pick: fc.nat(),
+  choice: fc.nat(),
+  op: fc.constantFrom("param", "param", "param", "rewire", "drop", "output"),
+});
+
+/** Plausible mutants of `doc` (see {@link applyTweaks}), as data. */
+export const tweakedDoc = (doc: Json): fc.Arbitrary<Json> =>
+  fc.array(tweakArb, { minLength: 1, maxLength: 4 }).map((t) => applyTweaks(doc, t));
