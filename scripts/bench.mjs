@@ -13,78 +13,23 @@ import { fileURLToPath } from "node:url";
 const only = process.env.BENCH_ONLY;
 
 // 4. hostile (see docs/limits.md): the classes that must each get issues (or a graph) in < 1 s and
-//    < 300 MB. A child runs one class: builds its input, then times validateSpec alone.
-const HOSTILE = [
-  ["200,000 `]`", "brackets"],
-  ["flow list of 200,000 commas", "commas"],
-  ["outputs: 200,000 numbers", "numbers"],
-  ["merge of 1,000,000 inputs (YAML text)", "mergeText"],
-  ["merge of 1,000,000 inputs (object)", "mergeObject"],
-  ["conv2d kernelSize 1e9, same, 8x8", "kernel"],
-  ["100,000-char id, repeat 10000 (200 KB JSON)", "id200k"],
-  ["1,000,000-char id, repeat 10000 (2 MB JSON)", "id2m"],
-  ["100,000-char id, repeat 10000 (YAML)", "id200kYaml"],
-  ["sparse array of length 2^32-1 (loadGraph)", "sparse"],
-  ["valid ResNet-50 at maxNodes", "resnetMax"],
-];
+//    < 300 MB, built by @fusegraph/dsl/testing (the inputs limits.test.ts asserts codes on), plus a
+//    valid ResNet-50 at the node limit. A child runs one class: builds its input, then times
+//    validateSpec (loadGraph for the sparse array) alone.
+const RESNET_MAX = ["valid ResNet-50 at maxNodes", "resnetMax"];
 
 async function hostileChild(name) {
-  const { LIMITS, loadGraph, SpecError, validateSpec } = await import(
-    new URL("../packages/dsl/dist/index.js", import.meta.url).href
-  );
-  const head = "fusegraph: 1\nname: t\ninputs:\n  x: [8, 8, 3]\n";
-  const valid = `${head}nodes:\n  c: { op: conv2d, input: x, filters: 4, kernelSize: 3, padding: same }\noutputs: [c]\n`;
-  const merge = () => ({
-    fusegraph: 1,
-    name: "t",
-    inputs: { x: [4] },
-    nodes: { m: { merge: "add", inputs: Array.from({ length: 1_000_000 }, () => "x") } },
-    outputs: ["m"],
-  });
-  const idDoc = (n, repeat) => {
-    const id = `a${"b".repeat(n - 1)}`;
-    return {
-      fusegraph: 1,
-      name: "t",
-      inputs: { x: [4] },
-      blocks: {
-        blk: { inputs: ["i"], nodes: { [id]: { op: "activation", input: "i", fn: "relu" } }, output: id },
-      },
-      nodes: { u: { use: "blk", input: "x", repeat } },
-      outputs: ["u"],
-    };
-  };
-  const inputs = {
-    brackets: () => `${valid}${"]".repeat(200_000)}`,
-    commas: () => `${head}nodes: {}\noutputs: [${",".repeat(200_000)}]\n`,
-    numbers: () =>
-      `${head}nodes: {}\noutputs: [${Array.from({ length: 200_000 }, (_, i) => i).join(", ")}]\n`,
-    mergeText: () => {
-      const d = merge();
-      return `fusegraph: 1\nname: t\ninputs: { x: [4] }\nnodes:\n  m:\n    merge: add\n    inputs: [${d.nodes.m.inputs.join(", ")}]\noutputs: [m]\n`;
-    },
-    mergeObject: merge,
-    kernel: () =>
-      `${head}nodes:\n  c: { op: conv2d, input: x, filters: 4, kernelSize: 1000000000, padding: same }\noutputs: [c]\n`,
-    id200k: () => JSON.stringify(idDoc(100_000, 10_000)),
-    id2m: () => JSON.stringify(idDoc(1_000_000, 10_000)),
-    id200kYaml: () => {
-      const id = `a${"b".repeat(99_999)}`;
-      return `${head}blocks:\n  blk:\n    inputs: [i]\n    nodes:\n      ${id}: { op: activation, input: i, fn: relu }\n    output: ${id}\nnodes:\n  u: { use: blk, input: x, repeat: 10000 }\noutputs: [u]\n`;
-    },
-    sparse: () => {
-      const outputs = [];
-      outputs.length = 2 ** 32 - 1;
-      return { fusegraph: 1, name: "t", inputs: { x: [4] }, nodes: {}, outputs };
-    },
-    // ResNet-50 with layer3 repeated up to the node limit (14 ids per instance).
-    resnetMax: () =>
-      readFileSync(
-        new URL("../packages/dsl/src/__fixtures__/resnet50.yaml", import.meta.url),
-        "utf8",
-      ).replace("repeat: 6", `repeat: ${Math.floor((LIMITS.maxNodes - 200) / 14)}`),
-  };
-  const input = inputs[name]();
+  const dsl = new URL("../packages/dsl/dist/", import.meta.url).href;
+  const { LIMITS, loadGraph, SpecError, validateSpec } = await import(`${dsl}index.js`);
+  const { hostileInput } = await import(`${dsl}testing/index.js`);
+  // ResNet-50 with layer3 repeated up to the node limit (14 ids per instance).
+  const input =
+    name === RESNET_MAX[1]
+      ? readFileSync(
+          new URL("../packages/dsl/src/__fixtures__/resnet50.yaml", import.meta.url),
+          "utf8",
+        ).replace("repeat: 6", `repeat: ${Math.floor((LIMITS.maxNodes - 200) / 14)}`)
+      : hostileInput(name);
   const t0 = performance.now();
   let out;
   if (name === "sparse") {
@@ -163,7 +108,12 @@ if (!only || only === "hostile") {
   console.log("| class | validate ms | peak RSS MB | result |");
   console.log("|---|---|---|---|");
   const self = fileURLToPath(import.meta.url);
-  for (const [label, name] of HOSTILE) {
+  const { HOSTILE_CLASSES } = await import(
+    new URL("../packages/dsl/dist/testing/index.js", import.meta.url).href
+  );
+  const rows = HOSTILE_CLASSES.map((c) => [c.label, c.key]);
+  rows.splice(rows.findIndex(([, key]) => key === "sparse") + 1, 0, RESNET_MAX);
+  for (const [label, name] of rows) {
     const run = spawnSync(process.execPath, [self, "--hostile-child", name], {
       encoding: "utf8",
       timeout: 120_000,

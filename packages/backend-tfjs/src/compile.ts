@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import "./layers/register.js";
 import { assertBackendReady } from "./backend.js";
 import { checkCompilable, compileErrorOf } from "./compilable.js";
-import { CompileError } from "./errors.js";
+import { CompileError, type CompileErrorCode } from "./errors.js";
 import { assembleModel, type LowerContext, type Lowering, lowerContext } from "./lowering.js";
 import { lowerings } from "./lowerings.js";
 import { checkLayerId, layerNameFor, nodeIdForLayer } from "./names.js";
@@ -44,17 +44,32 @@ function lowerNode<K extends OpKind>(
   return (lowerings[node.kind] as Lowering<K>)(node, ctx);
 }
 
+/**
+ * What a catch around tfjs code throws: a {@link CompileError} as it is, anything else as one naming the
+ * node, with tfjs's own message as the reason.
+ */
+function nodeError(
+  e: unknown,
+  nodeId: string,
+  code: CompileErrorCode,
+  message: (reason: string) => string,
+  hint: string,
+): CompileError {
+  if (e instanceof CompileError) return e;
+  const reason = e instanceof Error ? e.message : String(e);
+  return new CompileError(nodeId, code, message(reason), hint);
+}
+
 /** Lowers one node, turning whatever tfjs throws into a {@link CompileError} naming the node. */
 function lowerChecked(node: GraphNode, ctx: LowerContext): tf.SymbolicTensor {
   try {
     return lowerNode(node, ctx);
   } catch (e) {
-    if (e instanceof CompileError) throw e;
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new CompileError(
+    throw nodeError(
+      e,
       node.id,
       "unsupported_params",
-      `tfjs could not build the ${node.kind} layer: ${reason}`,
+      (reason) => `tfjs could not build the ${node.kind} layer: ${reason}`,
       "check the node's params against docs/ops.md",
     );
   }
@@ -260,12 +275,11 @@ function lowerSharing(
       return theirs;
     });
   } catch (e) {
-    if (e instanceof CompileError) throw e;
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new CompileError(
+    throw nodeError(
+      e,
       node.id,
       "weights_mismatch",
-      `tfjs could not call "${targetId}"'s layers on this node's inputs: ${reason}`,
+      (reason) => `tfjs could not call "${targetId}"'s layers on this node's inputs: ${reason}`,
       "shared weights need the same input channels and params in both nodes",
     );
   } finally {

@@ -1,4 +1,11 @@
-import { type Graph, graphWeights, liveNodeIds, type WeightMap, weightKey } from "@fusegraph/dsl";
+import {
+  type Graph,
+  graphWeights,
+  liveNodeIds,
+  sharedWeightKeys,
+  type WeightMap,
+  weightKey,
+} from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { CompileError } from "./errors.js";
 import { layerNameFor } from "./names.js";
@@ -76,24 +83,6 @@ export function modelWeights(model: tf.LayersModel, graph: Graph): WeightMap {
 }
 
 /**
- * Keys a node that shares another's weights (`shareWeights`) would have if it owned them, mapped to
- * the node and its target: such a node has none, so values given under it would silently go unused.
- */
-function sharedKeys(graph: Graph): Map<string, { node: string; target: string }> {
-  const names = new Map<string, string[]>();
-  for (const { nodeId, spec } of graphWeights(graph))
-    names.set(nodeId, [...(names.get(nodeId) ?? []), spec.name]);
-  const out = new Map<string, { node: string; target: string }>();
-  for (const n of graph.nodes) {
-    if (n.shareWeights === undefined) continue;
-    for (const name of names.get(n.shareWeights) ?? []) {
-      out.set(weightKey(n.id, name), { node: n.id, target: n.shareWeights });
-    }
-  }
-  return out;
-}
-
-/**
  * Loads a {@link WeightMap} (e.g. from `initWeights` or backend-cpu) into a model compiled from the
  * graph. Every weight of a compiled node (one an output depends on) must be present with its declared
  * shape; weights of unused nodes are skipped. Shared weights are
@@ -101,7 +90,7 @@ function sharedKeys(graph: Graph): Map<string, { node: string; target: string }>
  * a weight keyed under a sharing node is refused.
  */
 export function setModelWeights(model: tf.LayersModel, graph: Graph, weights: WeightMap): void {
-  const sharers = sharedKeys(graph);
+  const sharers = sharedWeightKeys(graph);
   for (const key of weights.keys()) {
     const shared = sharers.get(key);
     if (shared) {

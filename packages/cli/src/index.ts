@@ -1,24 +1,15 @@
-export * from "./backends.js";
-export * from "./commands/check.js";
-export * from "./commands/compare.js";
-export * from "./commands/compile.js";
-export * from "./commands/equivalence.js";
-export * from "./commands/graph.js";
-export * from "./commands/inspect.js";
-export * from "./commands/list.js";
-export * from "./commands/main.js";
-export * from "./commands/run.js";
-export * from "./commands/schema.js";
-export * from "./commands/verify.js";
-export * from "./context.js";
-export * from "./docs/merge-report.js";
-export * from "./errors.js";
-export * from "./load-spec.js";
-export * from "./npy.js";
-export * from "./options.js";
-export * from "./output.js";
-export * from "./program.js";
-export * from "./spec-analysis.js";
-export * from "./spec-input.js";
-export * from "./tensors.js";
-export * from "./verify.js";
+/**
+ * The API for a program that embeds the `fusegraph` command: run it in-process with its own streams
+ * and read the exit code. Everything else in this package is the CLI's internal machinery.
+ */
+
+/** The exit codes `runCli` resolves to (0 ok, 1 failed, 2 usage, 3 internal), as values and as a type. */
+export { ExitCode } from "./errors.js";
+/** Where the CLI writes, how it reads `-`, the environment it honours, the directory paths resolve in. */
+/** One output stream of a {@link CliIO}: `write` and whether it is a terminal. */
+export type { CliIO, Writer } from "./output.js";
+/** What `--json` prints on stdout when a command fails with an error rather than a report. */
+export type { ErrorJson } from "./program.js";
+/** Runs the CLI on an argv array (without node and script) and resolves to its exit code; never throws. */
+/** A {@link CliIO} on the real process's stdout, stderr, stdin, environment and working directory. */
+export { nodeIO, runCli } from "./program.js";

@@ -10,7 +10,7 @@ import { registerGraph } from "./commands/graph.js";
 import { registerInit } from "./commands/init.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerList } from "./commands/list.js";
-import { registerMain } from "./commands/main.js";
+import { registerMain } from "./commands/main-job.js";
 import { registerRun } from "./commands/run.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerVerify } from "./commands/verify.js";

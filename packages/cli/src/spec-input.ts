@@ -21,6 +21,12 @@ export type SpecSource =
     }
   | { kind: "document"; label: string; origin: "example" | "module"; document: SpecDocumentInput };
 
+/**
+ * Old sample names and the names they became. NOTE: kept so users' scripts do not break; each use
+ * prints one note on stderr. `tiny-fpn` collided with the example of that name, a different graph.
+ */
+const RENAMED_SAMPLES: Readonly<Record<string, string>> = { "tiny-fpn": "tiny-fpn-two-ways" };
+
 /** A YAML spec shipped in packages/cli/samples. */
 export interface Sample {
   name: string;
@@ -179,9 +185,12 @@ async function sampleSource(name: string, cwd: string): Promise<SpecSource | und
  * a path) is read as a file (a `.js`/`.mjs`/`.cjs` module is imported for the spec it exports; a
  * `.ts` file is refused with how to compile it); `example:<name>` and `sample:<name>` name a bundled
  * example or sample spec; a bare name is tried as an example (`resnet50`), then as a sample. Anything else is a
- * {@link UsageError}.
+ * {@link UsageError}. A renamed sample's old `sample:<name>` still works, with a note on `io.stderr`.
  */
-export async function readSpecInput(arg: string, io: Pick<CliIO, "readStdin" | "cwd">): Promise<SpecSource> {
+export async function readSpecInput(
+  arg: string,
+  io: Pick<CliIO, "readStdin" | "cwd"> & Partial<Pick<CliIO, "stderr">>,
+): Promise<SpecSource> {
   if (arg === "-") {
     let text: string;
     try {
@@ -203,7 +212,10 @@ export async function readSpecInput(arg: string, io: Pick<CliIO, "readStdin" | "
     const text = await readSpecFile(path, arg);
     return { kind: "text", label: arg, origin: "file", text, importOrigin: { filename: path } };
   }
-  const [, only, name = arg] = prefixed ?? [];
+  const [, only, given = arg] = prefixed ?? [];
+  const renamed = only === "sample" ? RENAMED_SAMPLES[given] : undefined;
+  if (renamed) io.stderr?.write(`fusegraph: note: sample:${given} is now sample:${renamed}\n`);
+  const name = renamed ?? given;
   const found =
     (only !== "sample" ? await exampleSource(name) : undefined) ??
     (only !== "example" ? await sampleSource(name, io.cwd) : undefined);

@@ -7,12 +7,15 @@ import { MISMATCHED_ADD, run, STACK_FRAME } from "./helpers.js";
 const sample = (name: string): string => resolve(samplesDir(), `${name}.yaml`);
 
 describe("fusegraph check", () => {
-  it.each(["tiny-fpn", "tiny-unet", "tiny-hed"])("accepts the bundled sample %s (exit 0)", async (name) => {
-    const r = await run(["check", sample(name)]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^ok  .*${name}\\.yaml  "${name}": \\d+ nodes`, "m"));
-  });
+  it.each(["tiny-fpn-two-ways", "tiny-unet", "tiny-hed"])(
+    "accepts the bundled sample %s (exit 0)",
+    async (name) => {
+      const r = await run(["check", sample(name)]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^ok  .*${name}\\.yaml  "${name}": \\d+ nodes`, "m"));
+    },
+  );
 
   it("resolves bundled samples and examples by name, with an optional sample:/example: prefix", async () => {
     const bare = await run(["check", "tiny-unet"]);
@@ -31,8 +34,22 @@ describe("fusegraph check", () => {
     const missing = await run(["check", "sample:resnet50"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(
-      /^fusegraph: error: no bundled sample named "resnet50" \(bundled: sample:tiny-fpn, sample:tiny-hed, sample:tiny-unet\)\n$/,
+      /^fusegraph: error: no bundled sample named "resnet50" \(bundled: sample:tiny-fpn-two-ways, sample:tiny-hed, sample:tiny-unet\)\n$/,
     );
+  });
+
+  it("still takes the old sample:tiny-fpn, with one note naming the new name on stderr", async () => {
+    const old = await run(["check", "sample:tiny-fpn"]);
+    expect(old.code).toBe(0);
+    expect(old.stderr).toBe("fusegraph: note: sample:tiny-fpn is now sample:tiny-fpn-two-ways\n");
+    expect(old.stdout).toBe((await run(["check", "sample:tiny-fpn-two-ways"])).stdout);
+    const json = await run(["inspect", "sample:tiny-fpn", "--json"]);
+    expect(json.stderr).toBe("fusegraph: note: sample:tiny-fpn is now sample:tiny-fpn-two-ways\n");
+    expect(JSON.parse(json.stdout).name).toBe("tiny-fpn-two-ways");
+    // A bare name is the example, as before, without a note.
+    const bare = await run(["check", "tiny-fpn"]);
+    expect(bare.stderr).toBe("");
+    expect(bare.stdout).toMatch(/^ok {2}example:tiny-fpn {2}/m);
   });
 
   it("prints every issue as file:line:col  code  message, its hint below, and exits 1", async () => {
@@ -189,7 +206,11 @@ describe("fusegraph check on hostile specs", () => {
       ]),
       ["block_error"],
     ],
-    ["a 9,000-node chain with one bad ref", chain(9_000), ["unknown_ref"]],
+    [
+      "a 4,000-node chain with one bad ref (under the default 256 KiB text bound)",
+      chain(4_000),
+      ["unknown_ref"],
+    ],
   ])("%s: exit 1 with its issues", async (_what, text, codes) => {
     const t0 = performance.now();
     const r = await run(["check", "-", "--json"], { stdin: text });

@@ -46,7 +46,7 @@ describe("the built fusegraph CLI", () => {
   });
 
   it("check: a valid sample exits 0", () => {
-    const r = cli(["check", join(samples, "tiny-fpn.yaml")]);
+    const r = cli(["check", join(samples, "tiny-fpn-two-ways.yaml")]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ok {2}/m);
     expect(r.stderr).toBe("");

@@ -93,14 +93,21 @@ describe("fusegraph compile", () => {
   });
 
   it("--portable writes a model of tfjs built-in layers only; it is refused with --backend cpu", async () => {
-    const r = await inDir(["compile", "sample:tiny-fpn", "--portable", "--out", "portable", "--json"]);
+    const r = await inDir([
+      "compile",
+      "sample:tiny-fpn-two-ways",
+      "--portable",
+      "--out",
+      "portable",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, backend: "tfjs", target: "portable" });
     const classes = (text: string) => [...text.matchAll(/"class_name":"(\w+)"/g)].map((m) => m[1]);
     const portable = classes(readFileSync(join(dir, "portable", "model.json"), "utf8"));
     expect(portable.filter((c) => c?.startsWith("Fusegraph"))).toEqual([]);
     // Control: the default (trainable) model of the same spec does use fusegraph's custom layers.
-    expect((await inDir(["compile", "sample:tiny-fpn", "--out", "trainable"])).code).toBe(0);
+    expect((await inDir(["compile", "sample:tiny-fpn-two-ways", "--out", "trainable"])).code).toBe(0);
     const trainable = classes(readFileSync(join(dir, "trainable", "model.json"), "utf8"));
     expect(trainable.some((c) => c?.startsWith("Fusegraph"))).toBe(true);
     const cpu = await inDir(["compile", "small.yaml", "--backend", "cpu", "--portable", "--out", "p2"]);

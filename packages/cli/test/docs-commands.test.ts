@@ -62,7 +62,7 @@ afterAll(() => {
 describe("docs extraction", () => {
   it("finds transcripts with their output, and the fusegraph lines of sh blocks", () => {
     const md = [
-      "Run `fusegraph check sample:tiny-fpn`.",
+      "Run `fusegraph check sample:tiny-fpn-two-ways`.",
       "```console",
       "$ fusegraph list",
       "a",
@@ -135,7 +135,7 @@ describe("docs commands: negative controls", () => {
     const altered = (t?.output ?? "").replace("31,030,658", "31,030,659");
     expect(altered).not.toBe(t?.output);
     expect(asFromRepoRoot(r.stdout, dir).trimEnd()).not.toBe(altered.trimEnd());
-    const wrong = parseCommand("fusegraph equivalence sample:tiny-fpn --merge p9 --runtime cpu");
+    const wrong = parseCommand("fusegraph equivalence sample:tiny-fpn-two-ways --merge p9 --runtime cpu");
     expect(checkRun(wrong, shellLine(wrong.text, dir, { installed: true })).ok).toBe(false);
   });
 });

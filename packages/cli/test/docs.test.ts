@@ -3,12 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  MERGE_REPORT_COMMAND,
-  MERGE_REPORT_PATH,
-  mergeReport,
-  reflowMarkdown,
-} from "../src/docs/merge-report.js";
+import { reflowMarkdown } from "../src/docs/markdown.js";
+import { MERGE_REPORT_COMMAND, MERGE_REPORT_PATH, mergeReport } from "../src/docs/merge-report.js";
 import { renderGraph } from "../src/render/index.js";
 import { validateSource } from "../src/spec-analysis.js";
 import { readSpecInput } from "../src/spec-input.js";
@@ -183,18 +179,21 @@ describe("fusegraph docs", () => {
   });
 });
 
-describe("docs/images/tiny-fpn.svg", () => {
-  it("is the renderer's drawing of sample:tiny-fpn", async () => {
-    const source = await readSpecInput("sample:tiny-fpn", { cwd: REPO_ROOT, readStdin: async () => "" });
+describe("docs/images/tiny-fpn-two-ways.svg", () => {
+  it("is the renderer's drawing of sample:tiny-fpn-two-ways", async () => {
+    const source = await readSpecInput("sample:tiny-fpn-two-ways", {
+      cwd: REPO_ROOT,
+      readStdin: async () => "",
+    });
     const checked = validateSource(source);
-    if (!checked.ok) throw new Error("sample:tiny-fpn is invalid");
+    if (!checked.ok) throw new Error("sample:tiny-fpn-two-ways is invalid");
     const svg = await renderGraph(checked.graph, { format: "svg", expand: false });
-    const committed = readFileSync(resolve(REPO_ROOT, "docs/images/tiny-fpn.svg"), "utf8");
+    const committed = readFileSync(resolve(REPO_ROOT, "docs/images/tiny-fpn-two-ways.svg"), "utf8");
     const expected = svg.endsWith("\n") ? svg : `${svg}\n`;
     if (committed !== expected) {
       expect.fail(
-        "docs/images/tiny-fpn.svg differs from the renderer's output. Regenerate it from the repository root with:\n" +
-          "  npm run build && node packages/cli/dist/main.js graph sample:tiny-fpn --out docs/images/tiny-fpn.svg",
+        "docs/images/tiny-fpn-two-ways.svg differs from the renderer's output. Regenerate it from the repository root with:\n" +
+          "  npm run build && node packages/cli/dist/main.js graph sample:tiny-fpn-two-ways --out docs/images/tiny-fpn-two-ways.svg",
       );
     }
     for (const id of checked.graph.nodes.map((n) => n.id)) expect(committed).toContain(`>${id}<`);

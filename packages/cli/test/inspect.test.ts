@@ -42,7 +42,7 @@ describe("fusegraph inspect", () => {
   it.each([
     // c2 448 + c3 4,640 + c4 18,496 + p4 1,560 + p3 projection of C3 792 + lateral 408 + 3 x 5,208
     [
-      "tiny-fpn",
+      "tiny-fpn-two-ways",
       41_968,
       [
         ["p2.out", [32, 32, 24]],
@@ -73,7 +73,7 @@ describe("fusegraph inspect", () => {
   });
 
   it("gives the FPN's conv1x1Add node the weights of projecting only the mismatched input", async () => {
-    const j = await inspectJson(["sample:tiny-fpn"]);
+    const j = await inspectJson(["sample:tiny-fpn-two-ways"]);
     const p3 = j.nodes.find((n) => n.id === "p3")!;
     expect(p3).toMatchObject({
       kind: "conv1x1Add",

@@ -3,16 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listExamples } from "@fusegraph/examples";
 import { describe, expect, it } from "vitest";
-import {
-  checkStage,
-  inspectStage,
-  type JobSubject,
-  mainStages,
-  runMain,
-  type Stage,
-  yamlStage,
-} from "../src/commands/main.js";
+import { runMain } from "../src/commands/main-job.js";
 import type { CommandContext } from "../src/context.js";
+import { checkStage, inspectStage, mainStages, yamlStage } from "../src/main-job/analysis-stages.js";
+import type { Stage } from "../src/main-job/stage.js";
+import type { JobSubject } from "../src/main-job/subjects.js";
 import { makeStyle } from "../src/output.js";
 import { fakeIO, MISMATCHED_ADD, run } from "./helpers.js";
 
@@ -48,7 +43,7 @@ describe("fusegraph main", () => {
     const r = { code: await runMain({}, ctx, mainStages), stdout: stdout(), stderr: stderr() };
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const names = [...listExamples().map((e) => e.name), "tiny-fpn", "tiny-hed", "tiny-unet"];
+    const names = [...listExamples().map((e) => e.name), "tiny-fpn-two-ways", "tiny-hed", "tiny-unet"];
     const header = r.stdout
       .split("\n")
       .findIndex((l) => /^Example\s+Source\s+Merge modes\s+Params\s+MACs\s+Status$/.test(l));
@@ -56,7 +51,7 @@ describe("fusegraph main", () => {
     for (const name of names)
       expect(r.stdout).toMatch(new RegExp(`^${name}\\s+(example|sample)\\s+.*\\s+ok`, "m"));
     expect(r.stdout).toMatch(/^tiny-unet\s+sample\s+concat\s+6,434\s/m);
-    expect(r.stdout).toMatch(/^tiny-fpn\s+sample\s+conv1x1Add, add\s+41,968\s/m);
+    expect(r.stdout).toMatch(/^tiny-fpn-two-ways\s+sample\s+conv1x1Add, add\s+41,968\s/m);
     expect(r.stdout).toContain(`${names.length} specs: ${names.length} ok, 0 failed`);
   });
 

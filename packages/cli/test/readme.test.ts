@@ -146,7 +146,7 @@ describe("README commands, in order, against the built CLI", () => {
   it("the commands wrote what the README says they write", () => {
     for (const f of [
       "fusegraph.schema.json",
-      "docs/images/tiny-fpn.svg",
+      "docs/images/tiny-fpn-two-ways.svg",
       "build/model/model.json",
       "build/model/weights.bin",
       "weights/model/weights.json",

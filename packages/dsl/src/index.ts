@@ -1,10 +1,9 @@
 export * from "./analysis/index.js";
-export * from "./blocks.js";
-export * from "./builder.js";
-export * from "./define-op.js";
-export * from "./document.js";
-export * from "./expr.js";
-export * from "./graph.js";
+export * from "./blocks/blocks.js";
+export * from "./blocks/expr.js";
+export * from "./builder/builder.js";
+export * from "./builder/print.js";
+export * from "./document/document.js";
 export {
   IMPORTED,
   type ImportedBlock,
@@ -13,12 +12,14 @@ export {
   type ImportResolver,
   type PackageRef,
   type ResolvedImport,
-} from "./imports.js";
-export * from "./init.js";
+} from "./document/imports.js";
+export * from "./graph/graph.js";
 export * from "./issues.js";
 export * from "./ops/common.js";
+export * from "./ops/define-op.js";
 export * from "./ops/index.js";
 export * from "./pipeline.js";
-export * from "./print.js";
 export * from "./shape.js";
-export * from "./tensor.js";
+export * from "./weights/init.js";
+export * from "./weights/shared-weights.js";
+export * from "./weights/tensor.js";

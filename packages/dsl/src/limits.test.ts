@@ -1,11 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import type { ImportResolver } from "./imports.js";
+import type { ImportResolver } from "./document/imports.js";
+import { parseSpec } from "./document/parse-spec.js";
 import { SpecError, type SpecIssue } from "./issues.js";
 import { LIMIT_CEILINGS, LIMIT_NAMES, LIMITS, type Limits, LimitsError, resolveLimits } from "./limits.js";
 import { loadGraph } from "./load.js";
-import { parseSpec } from "./parse.js";
+import {
+  HOSTILE_CLASSES,
+  hostileInput,
+  longId,
+  repeatedIdDocument,
+  wideMergeDocument,
+} from "./testing/hostile.js";
 import { validateSpec } from "./validate.js";
 
 /**
@@ -49,10 +56,20 @@ describe("limits on hostile specs (regressions from the mutation fuzzer)", HANG_
     expect(issues.length).toBeGreaterThan(0);
   });
 
-  it("outputs listing 200,000 numbers: limit_exceeded on the list", () => {
+  it("outputs listing 200,000 numbers: limit_exceeded on the text, and on the list when that is raised", () => {
     const nums = Array.from({ length: 200_000 }, (_, i) => i).join(", ");
-    const issues = rejected(`${head}nodes: {}\noutputs: [${nums}]\n`, "200k numbers");
-    expect(codes(issues)).toContain("limit_exceeded");
+    const text = `${head}nodes: {}\noutputs: [${nums}]\n`;
+    const issues = rejected(text, "200k numbers");
+    expect(issues.map((i) => [i.code, /the spec has \d+ characters/.test(i.message)])).toEqual([
+      ["limit_exceeded", true],
+    ]);
+    // With the text bound raised, the pre-scan refuses the flow list itself before the parser sees it.
+    const raised = validateSpec(text, { limits: { maxTextChars: 4 * 1024 * 1024 } });
+    expect(
+      raised.ok
+        ? []
+        : raised.issues.map((i) => [i.code, /a list has more than 100000 elements/.test(i.message)]),
+    ).toEqual([["limit_exceeded", true]]);
   });
 
   it("many issues are reported as the first maxIssues plus one count (and fewer are all listed)", () => {
@@ -69,20 +86,11 @@ describe("limits on hostile specs (regressions from the mutation fuzzer)", HANG_
   });
 
   it("a merge with a 1,000,000-element inputs list, as text and as an object", () => {
-    const list = Array.from({ length: 1_000_000 }, () => "x");
-    const doc = {
-      fusegraph: 1,
-      name: "t",
-      inputs: { x: [4] },
-      nodes: { m: { merge: "add", inputs: list } },
-      outputs: ["m"],
-    };
+    const doc = wideMergeDocument(1_000_000);
     expect(codes(rejected(doc, "1M inputs (object)"))).toContain("limit_exceeded");
     expect(codes(rejected(JSON.stringify(doc), "1M inputs (text)"))).toContain("limit_exceeded");
     // Control: a short list of the same shape validates.
-    expect(validateSpec({ ...doc, nodes: { m: { merge: "add", inputs: ["x", "x"] } } } as AnyInput).ok).toBe(
-      true,
-    );
+    expect(validateSpec(wideMergeDocument(2) as AnyInput).ok).toBe(true);
   });
 
   it("conv2d kernelSize 1e9 with padding same on 8x8 is refused; a 5x5 same conv on 1x1 is not", () => {
@@ -119,16 +127,7 @@ describe("limits on hostile specs (regressions from the mutation fuzzer)", HANG_
     const long = `a${"b".repeat(99_999)}`;
     const spec = (id: string, repeat: number) =>
       `${head}blocks:\n  blk:\n    inputs: [i]\n    nodes:\n      ${id}: { op: activation, input: i, fn: relu }\n    output: ${id}\nnodes:\n  u: { use: blk, input: x, repeat: ${repeat} }\noutputs: [u]\n`;
-    const obj = (id: string, repeat: number) => ({
-      fusegraph: 1,
-      name: "t",
-      inputs: { x: [4] },
-      blocks: {
-        blk: { inputs: ["i"], nodes: { [id]: { op: "activation", input: "i", fn: "relu" } }, output: id },
-      },
-      nodes: { u: { use: "blk", input: "x", repeat } },
-      outputs: ["u"],
-    });
+    const obj = repeatedIdDocument;
     // YAML refuses an implicit key over 1024 characters itself; JSON text and objects reach the id check.
     expect(codes(rejected(spec(long, 10_000), "100k-char id (YAML)"))).toContain("parse_error");
     const issues = rejected(JSON.stringify(obj(long, 10_000)), "100k-char id x repeat 10000 (JSON)");
@@ -171,16 +170,33 @@ describe("limits on hostile specs (regressions from the mutation fuzzer)", HANG_
 });
 
 describe("the hostile classes of docs/limits.md, on exactly the documented inputs", HANG_GUARD, () => {
-  const long = (n: number) => `a${"b".repeat(n - 1)}`;
-  const blockDoc = (id: string, repeat: number) => ({
-    fusegraph: 1,
-    name: "t",
-    inputs: { x: [4] },
-    blocks: {
-      blk: { inputs: ["i"], nodes: { [id]: { op: "activation", input: "i", fn: "relu" } }, output: id },
+  const long = longId;
+  const blockDoc = repeatedIdDocument;
+
+  // The same inputs `BENCH_ONLY=hostile npm run bench` times (docs/limits.md's table), with their codes.
+  const EXPECTED: Record<string, string[]> = {
+    brackets: ["limit_exceeded", "parse_error"],
+    commas: ["limit_exceeded", "parse_error"],
+    numbers: ["limit_exceeded"],
+    mergeText: ["limit_exceeded"],
+    mergeObject: ["invalid_spec", "limit_exceeded"],
+    kernel: ["shape_mismatch"],
+    id200k: ["limit_exceeded"],
+    id2m: ["limit_exceeded"],
+    id200kYaml: ["parse_error"],
+    sparse: ["invalid_spec", "limit_exceeded"],
+    fullFlow: ["invalid_spec"],
+    fullBlock: ["invalid_spec"],
+  };
+  it.each(HOSTILE_CLASSES.map((c) => [c.label, c.key] as const))(
+    "%s gives its documented codes",
+    (_, key) => {
+      expect([...codes(rejected(hostileInput(key), key))].sort()).toEqual(EXPECTED[key]);
     },
-    nodes: { u: { use: "blk", input: "x", repeat } },
-    outputs: ["u"],
+  );
+  it("every class has its expected codes listed, and an unknown key is refused (controls)", () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(HOSTILE_CLASSES.map((c) => c.key).sort());
+    expect(() => hostileInput("nope")).toThrow(/no hostile class "nope"/);
   });
 
   it("200,000 `]`: the first maxIssues - 1 syntax errors are the yaml parser's own, and the count is exact", () => {
@@ -269,10 +285,19 @@ describe("the hostile classes of docs/limits.md, on exactly the documented input
   it("a 100,000-character id with repeat: 10000, as a 200 KB and a 2 MB JSON text and as objects", () => {
     for (const n of [100_000, 1_000_000]) {
       const text = JSON.stringify(blockDoc(long(n), 10_000));
-      expect(text.length).toBeLessThanOrEqual(LIMITS.maxTextChars);
       const fromText = rejected(text, `${n}-char id (JSON)`);
       expect(fromText.map((i) => i.code)).toEqual(["limit_exceeded"]);
-      expect(fromText[0]?.message).toMatch(/characters, more than 256/);
+      // The 200 KB text reaches the id bound; the 2 MB one is over maxTextChars, and with that raised
+      // it reaches the id bound too, before any expansion.
+      if (text.length <= LIMITS.maxTextChars) {
+        expect(fromText[0]?.message).toMatch(/characters, more than 256/);
+      } else {
+        expect(fromText[0]?.message).toMatch(/the spec has \d+ characters, more than 262144/);
+        const raised = validateSpec(text, { limits: { maxTextChars: 4 * 1024 * 1024 } });
+        expect(raised.ok ? [] : raised.issues.map((i) => [i.code, /more than 256/.test(i.message)])).toEqual([
+          ["limit_exceeded", true],
+        ]);
+      }
       expect(codes(rejected(blockDoc(long(n), 10_000), `${n}-char id (object)`))).toContain("limit_exceeded");
     }
   });

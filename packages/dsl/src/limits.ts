@@ -7,8 +7,12 @@ import { MAX_ELEMENTS } from "./shape.js";
  * call, up to {@link LIMIT_CEILINGS}.
  */
 export const LIMITS = {
-  /** Characters of spec text. */
-  maxTextChars: 2 * 1024 * 1024,
+  /**
+   * Characters of spec text. NOTE: the yaml parser spends ~2 µs of CPU per character of a dense flow
+   * list, so 256 KiB bounds any text's parse to about half a second; DenseNet-264 written out node by
+   * node in JSON is ~170 KB, and real specs with blocks are a few KB.
+   */
+  maxTextChars: 256 * 1024,
   /** Alias expansions YAML may perform (the `yaml` package's `maxAliasCount`). */
   maxAliasCount: 1_000,
   /** Nesting depth of the document's values, and of blocks inside blocks. */

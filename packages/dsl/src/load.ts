@@ -1,7 +1,7 @@
-import type { SpecDocumentInput } from "./document.js";
-import type { Graph } from "./graph.js";
+import type { SpecDocumentInput } from "./document/document.js";
+import type { ParseOptions } from "./document/parse-spec.js";
+import type { Graph } from "./graph/graph.js";
 import { SpecError } from "./issues.js";
-import type { ParseOptions } from "./parse.js";
 import { validateSpec } from "./validate.js";
 
 /** {@link validateSpec} at the API edge: the graph, or a thrown {@link SpecError} carrying every issue. */

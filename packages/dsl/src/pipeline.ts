@@ -1,6 +1,6 @@
 // The spec pipeline's public API: text or object -> validated, shape-inferred, costed Graph.
-export { type GraphCost, graphCost, type NodeCost, type ParamCount } from "./cost.js";
-export { specJsonSchema } from "./json-schema.js";
+export { type GraphCost, graphCost, type NodeCost, type ParamCount } from "./costs/cost.js";
+export { type ParsedSpec, type ParseOptions, parseSpec } from "./document/parse-spec.js";
 export {
   LIMIT_CEILINGS,
   LIMIT_NAMES,
@@ -12,6 +12,7 @@ export {
   resolveLimits,
 } from "./limits.js";
 export { loadGraph } from "./load.js";
-export type { Locator, Position } from "./locate.js";
-export { detectFormat, type ParsedSpec, type ParseOptions, parseSpec, type SpecFormat } from "./parse.js";
+export { specJsonSchema } from "./schema/json-schema.js";
+export type { Locator, Position } from "./text/locate.js";
+export { detectFormat, type SpecFormat } from "./text/parse.js";
 export { validateSpec } from "./validate.js";

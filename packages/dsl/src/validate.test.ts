@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { SpecDocumentInput } from "./document.js";
+import type { SpecDocumentInput } from "./document/document.js";
 import { SpecError, type SpecIssue } from "./issues.js";
 import { LIMITS } from "./limits.js";
 import { loadGraph } from "./load.js";
@@ -374,7 +374,10 @@ describe("validateSpec: whole documents", () => {
       ...body,
       `outputs: [n${n - 1}]`,
     );
-    const r = validateSpec(text);
+    // ~680 KB of text: over the default maxTextChars (refused at once), so this raises it to reach the graph.
+    const byDefault = validateSpec(text);
+    expect(byDefault.ok ? [] : byDefault.issues.map((i) => i.code)).toEqual(["limit_exceeded"]);
+    const r = validateSpec(text, { limits: { maxTextChars: 1024 * 1024 } });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.graph.nodes).toHaveLength(n);

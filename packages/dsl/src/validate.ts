@@ -1,15 +1,17 @@
-import { expandBlocks } from "./blocks.js";
-import { buildTopology, checkSharedWeights } from "./build-graph.js";
-import type { SpecDocumentInput } from "./document.js";
-import type { Graph, GraphNode } from "./graph.js";
-import { type BlockTable, loadBlockTable, relocateIssue } from "./imports.js";
-import { inferShapes } from "./infer.js";
+import { expandBlocks } from "./blocks/blocks.js";
+import type { SpecDocumentInput } from "./document/document.js";
+import { type BlockTable, loadBlockTable, relocateIssue } from "./document/imports.js";
+import type { ParseOptions } from "./document/parse-spec.js";
+import { checkStructure } from "./document/structure.js";
+import { buildTopology } from "./graph/build.js";
+import type { Graph, GraphNode } from "./graph/graph.js";
+import { checkSharedWeights } from "./graph/share-weights.js";
 import { appendIssues, capIssues, isError, type Result, type SpecIssue } from "./issues.js";
 import { type Limits, resolveLimits } from "./limits.js";
-import type { Locator } from "./locate.js";
-import { type ParseOptions, parseText, withLocations } from "./parse.js";
-import { sanitize } from "./sanitize.js";
-import { checkStructure } from "./structure.js";
+import { inferShapes } from "./shapes/infer.js";
+import type { Locator } from "./text/locate.js";
+import { parseText, withLocations } from "./text/parse.js";
+import { sanitize } from "./text/sanitize.js";
 
 /** Same issue reached twice (e.g. a block's node checked once per instance) is reported once. */
 function dedupe(issues: SpecIssue[]): SpecIssue[] {

@@ -184,7 +184,7 @@ const RELOADED = [
   "hed",
   "cpn-resnet50",
   "lstm-cell",
-  "sample:tiny-fpn.yaml",
+  "sample:tiny-fpn-two-ways.yaml",
   "sample:tiny-hed.yaml",
   "sample:tiny-unet.yaml",
 ];

@@ -1,12 +1,11 @@
 import {
   formatShape,
   type Graph,
-  type GraphWeight,
   graphWeights,
   numel,
   sameShape,
+  sharedWeightKeys,
   type WeightMap,
-  weightKey,
 } from "@fusegraph/dsl";
 import { ExecutionError } from "../errors.js";
 
@@ -17,7 +16,7 @@ import { ExecutionError } from "../errors.js";
  * a different batchNorm at each use never alters the weights the other uses read.
  */
 export function withSharedWeights(graph: Graph, weights: WeightMap): WeightMap {
-  const shared = sharedKeys(graph, graphWeights(graph));
+  const shared = sharedWeightKeys(graph);
   if (shared.size === 0) return weights;
   const out: WeightMap = new Map(weights);
   // NOTE: checkWeights has run, so every weight of every target is present.
@@ -43,7 +42,7 @@ export function checkWeights(graph: Graph, weights: WeightMap): void {
       );
     }
   }
-  const shared = sharedKeys(graph, expected);
+  const shared = sharedWeightKeys(graph, expected);
   for (const key of weights.keys()) {
     if (names.has(key)) continue;
     const owner = shared.get(key);
@@ -54,23 +53,4 @@ export function checkWeights(graph: Graph, weights: WeightMap): void {
         : `weight "${key}" belongs to no node of graph "${graph.name}"`,
     );
   }
-}
-
-/**
- * Keys a sharing node's weights would have if it owned them, mapped to the node, its target and the
- * target's key for the same weight (`owned` is `graphWeights(graph)`).
- */
-function sharedKeys(
-  graph: Graph,
-  owned: readonly GraphWeight[],
-): Map<string, { node: string; target: string; source: string }> {
-  const out = new Map<string, { node: string; target: string; source: string }>();
-  for (const n of graph.nodes) {
-    if (n.shareWeights === undefined) continue;
-    for (const { key, nodeId, spec } of owned) {
-      if (nodeId !== n.shareWeights) continue;
-      out.set(weightKey(n.id, spec.name), { node: n.id, target: nodeId, source: key });
-    }
-  }
-  return out;
 }

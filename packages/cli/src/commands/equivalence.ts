@@ -2,12 +2,12 @@ import { addToConcat, type Graph, graphCost, type TensorData } from "@fusegraph/
 import type { Command } from "commander";
 import { resolveWeights, runCpu, runTfjs, TFJS_RUNTIMES, type TfjsRuntime } from "../backends.js";
 import type { CommandContext } from "../context.js";
+import { compareOutputs } from "../cross-backend.js";
 import { ExitCode } from "../errors.js";
 import { loadValidGraph, reportIssues } from "../load-spec.js";
 import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
 import { formatCount, Progress, renderTable, writeJson } from "../output.js";
 import { randomInputs } from "../tensors.js";
-import { compareOutputs } from "../verify.js";
 import { formatError } from "./verify.js";
 
 export interface EquivalenceOptions {
@@ -171,8 +171,8 @@ export function registerEquivalence(
       [
         "",
         "Examples:",
-        "  $ fusegraph equivalence sample:tiny-fpn --merge p2 --runtime cpu",
-        "  $ fusegraph equivalence sample:tiny-fpn --merge p2 --seed 4 --json",
+        "  $ fusegraph equivalence sample:tiny-fpn-two-ways --merge p2 --runtime cpu",
+        "  $ fusegraph equivalence sample:tiny-fpn-two-ways --merge p2 --seed 4 --json",
         "",
         "Exit codes: 0 equivalent within tolerance, 1 not (or the merge cannot be rewritten, or an invalid",
         "spec), 2 usage error.",

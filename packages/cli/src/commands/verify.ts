@@ -2,12 +2,12 @@ import { formatShape } from "@fusegraph/dsl";
 import type { Command } from "commander";
 import { resolveWeights, TFJS_RUNTIMES, type TfjsRuntime } from "../backends.js";
 import type { CommandContext } from "../context.js";
+import { describeNonFinite, type VerifyReport, verifyGraph } from "../cross-backend.js";
 import { ExitCode } from "../errors.js";
 import { loadValidGraph } from "../load-spec.js";
 import { jsonValue } from "../non-finite.js";
 import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
 import { Progress, renderTable, writeJson } from "../output.js";
-import { describeNonFinite, type VerifyReport, verifyGraph } from "../verify.js";
 
 export interface VerifyCommandOptions {
   seed?: number;

@@ -1,4 +1,4 @@
-import type { SpecDocumentInput } from "../document.js";
+import type { SpecDocumentInput } from "../document/document.js";
 
 /** The success branch of a `Result`, or a throw showing the issues (so the test fails with them). */
 export function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {

@@ -1,10 +1,10 @@
-import { opDef } from "../build-graph.js";
-import type { OpContext } from "../define-op.js";
-import type { Graph, GraphNode } from "../graph.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
 import type { SpecIssue } from "../issues.js";
 import { LIMITS } from "../limits.js";
 import { weightCount } from "../ops/common.js";
+import type { OpContext } from "../ops/define-op.js";
 import type { MergeKind, OpKind } from "../ops/index.js";
+import { opDef } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 import {
   type ChannelsOption,

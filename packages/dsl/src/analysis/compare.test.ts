@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addThenConv, ok } from "../__fixtures__/analysis.js";
-import type { Graph } from "../graph.js";
+import type { Graph } from "../graph/graph.js";
 import { loadGraph } from "../load.js";
 import { compareMerges, summarizeGraph } from "./compare.js";
 

@@ -1,5 +1,5 @@
-import { graphCost, type ParamCount } from "../cost.js";
-import type { Graph } from "../graph.js";
+import { graphCost, type ParamCount } from "../costs/cost.js";
+import type { Graph } from "../graph/graph.js";
 import type { Result, SpecIssue } from "../issues.js";
 import type { MergeKind } from "../ops/index.js";
 import { numel } from "../shape.js";

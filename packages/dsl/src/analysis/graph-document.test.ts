@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fixtureText } from "../__fixtures__/fixtures.js";
-import type { Graph } from "../graph.js";
+import type { Graph } from "../graph/graph.js";
 import { loadGraph } from "../load.js";
 import { graphToDocument, revalidate } from "./graph-document.js";
 

@@ -1,7 +1,7 @@
-import { opDef } from "../build-graph.js";
-import type { NodeSpec, SpecDocumentInput } from "../document.js";
-import type { Graph, GraphNode } from "../graph.js";
+import type { NodeSpec, SpecDocumentInput } from "../document/document.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
 import type { Result, SpecIssue, SpecPath } from "../issues.js";
+import { opDef } from "../ops/index.js";
 import { validateSpec } from "../validate.js";
 
 /** How many of a node's inputs are data inputs; the rest are its param refs (crop's and upsample's `like`). */

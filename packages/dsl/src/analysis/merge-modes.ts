@@ -1,9 +1,9 @@
-import { opDef } from "../build-graph.js";
-import type { IssueExtra, OpContext } from "../define-op.js";
-import type { Graph, GraphNode, GraphNodeOf } from "../graph.js";
+import type { Graph, GraphNode, GraphNodeOf } from "../graph/graph.js";
 import { type IssueCode, issue, type SpecIssue, type SpecPath } from "../issues.js";
 import { LIMITS } from "../limits.js";
+import type { IssueExtra, OpContext } from "../ops/define-op.js";
 import type { MergeKind } from "../ops/index.js";
+import { opDef } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 
 // NOTE: typed against the registry's merge kinds, so adding a merge op fails to compile until it is listed.

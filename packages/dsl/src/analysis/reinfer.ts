@@ -1,9 +1,11 @@
-import type { FlatNode } from "../blocks.js";
-import { type CheckedNode, checkSharedWeights, opDef, type Topology } from "../build-graph.js";
-import type { Graph, GraphNode } from "../graph.js";
-import { inferShapes } from "../infer.js";
+import type { FlatNode } from "../blocks/blocks.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
+import { checkSharedWeights } from "../graph/share-weights.js";
+import type { CheckedNode, Topology } from "../graph/topology.js";
 import { isError, type Result, type SpecIssue } from "../issues.js";
+import { opDef } from "../ops/index.js";
 import type { Shape } from "../shape.js";
+import { inferShapes } from "../shapes/infer.js";
 import { dataInputCount } from "./graph-document.js";
 
 /**

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fails, ok } from "../__fixtures__/analysis.js";
-import type { SpecDocumentInput } from "../document.js";
-import type { Graph, GraphNode } from "../graph.js";
-import { createRng, initWeights } from "../init.js";
+import type { SpecDocumentInput } from "../document/document.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
 import { loadGraph } from "../load.js";
 import { toPair } from "../ops/common.js";
-import type { TensorData, WeightMap } from "../tensor.js";
+import { createRng, initWeights } from "../weights/init.js";
+import type { TensorData, WeightMap } from "../weights/tensor.js";
 import { addToConcat, concatToAdd } from "./tied-concat.js";
 
 /** Reference conv of one [H,W,C] example with symmetric integer padding, written from the definition. */

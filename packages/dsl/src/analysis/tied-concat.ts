@@ -1,7 +1,7 @@
-import type { Graph, GraphNode, GraphNodeOf } from "../graph.js";
+import type { Graph, GraphNode, GraphNodeOf } from "../graph/graph.js";
 import { issue, type Result, type SpecIssue } from "../issues.js";
 import { formatShape, numel, type Shape } from "../shape.js";
-import { type TensorData, type WeightMap, weightKey } from "../tensor.js";
+import { type TensorData, type WeightMap, weightKey } from "../weights/tensor.js";
 import { checkMode, explainInfeasible, inputShapes, MERGE_KINDS, type MergeNode } from "./merge-modes.js";
 import { selectMerges, withMerge } from "./with-merge.js";
 

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fails, ok } from "../__fixtures__/analysis.js";
-import type { SpecDocumentInput } from "../document.js";
-import type { Graph } from "../graph.js";
-import { initWeights } from "../init.js";
+import type { SpecDocumentInput } from "../document/document.js";
+import type { Graph } from "../graph/graph.js";
 import { loadGraph } from "../load.js";
 import { validateSpec } from "../validate.js";
+import { initWeights } from "../weights/init.js";
 import { graphToDocument } from "./graph-document.js";
 import { MERGE_KINDS } from "./merge-modes.js";
 import { trySwitch, withMerge } from "./with-merge.js";

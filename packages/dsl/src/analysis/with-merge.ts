@@ -1,4 +1,4 @@
-import type { Graph, GraphNode } from "../graph.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
 import { issue, type Result, type SpecIssue } from "../issues.js";
 import type { MergeKind } from "../ops/index.js";
 import { formatShape, type Shape } from "../shape.js";
@@ -164,7 +164,7 @@ export function trySwitch(
   if (!p.ok) return p;
   const { planned } = p;
   const r = reinfer(graph, rewritten(graph, planned));
-  return r.ok ? { ...r, switched: planned.map(({ id, from, to }) => ({ id, from, to })) } : r;
+  return r.ok ? { ...r, switched: switchesOf(planned) } : r;
 }
 
 /**
@@ -183,7 +183,7 @@ export function withMerge(
   const p = plan(graph, selector, mode, opts);
   if (!p.ok) return p;
   const { planned } = p;
-  const switched = planned.map(({ id, from, to }) => ({ id, from, to }));
+  const switched = switchesOf(planned);
   if (planned.length === 0) return { ok: true, warnings: [], graph, switched };
   const r = revalidate(graph, graphToDocument({ ...graph, nodes: rewritten(graph, planned) }));
   if (r.ok) return { ...r, switched };
@@ -231,4 +231,9 @@ function downstreamIssue(
           : "switch the merges downstream too, or project channels back (conv1x1Add) before them",
     },
   );
+}
+
+/** What a caller sees of the plan: each merge with its old and new mode. */
+function switchesOf(planned: readonly Planned[]): MergeSwitch[] {
+  return planned.map(({ id, from, to }) => ({ id, from, to }));
 }

@@ -1,6 +1,6 @@
-import { graphCost } from "../cost.js";
-import type { SpecDocumentInput } from "../document.js";
-import { parseSpec } from "../parse.js";
+import { graphCost } from "../costs/cost.js";
+import type { SpecDocumentInput } from "../document/document.js";
+import { parseSpec } from "../document/parse-spec.js";
 import { validateSpec } from "../validate.js";
 
 /**

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { opDef } from "../build-graph.js";
-import { type OpKind, ops } from "../ops/index.js";
+import { type OpKind, opDef, ops } from "../ops/index.js";
 import {
   describeArity,
   describeValues,

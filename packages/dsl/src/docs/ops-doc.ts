@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { opDef, paramObjects } from "../build-graph.js";
-import type { Arity, OpDef } from "../define-op.js";
-import { type GraphNode, shapeOf } from "../graph.js";
-import { type OpKind, ops } from "../ops/index.js";
+import { type GraphNode, shapeOf } from "../graph/graph.js";
+import type { Arity, OpDef } from "../ops/define-op.js";
+import { type OpKind, opDef, ops } from "../ops/index.js";
+import { paramObjects } from "../ops/param-objects.js";
 import { loadGraph } from "../pipeline.js";
 import { formatShape, type Shape } from "../shape.js";
 import { type OpCase, opCases } from "../testing/cases.js";

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graphCost } from "../cost.js";
+import { graphCost } from "../costs/cost.js";
 import { validateSpec } from "../validate.js";
 import { nodeImportResolver, parsePackageSpecifier, resolvePackageSpec } from "./spec-packages.js";
 

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { ImportFailure, ImportOrigin, ImportResolver, PackageRef, ResolvedImport } from "../imports.js";
+import type {
+  ImportFailure,
+  ImportOrigin,
+  ImportResolver,
+  PackageRef,
+  ResolvedImport,
+} from "../document/imports.js";
 
 /**
  * Spec packages: npm packages that declare specs and blocks in their package.json (docs/spec-packages.md):

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { formatShape, numel } from "../shape.js";
 import { ACTIVATION_FLOPS, nodeLabel } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.discriminatedUnion("fn", [
   z.strictObject({ fn: z.literal("relu") }),

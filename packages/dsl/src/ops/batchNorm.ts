@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp, type WeightSpec } from "../define-op.js";
 import { numel } from "../shape.js";
 import { checkRank } from "./common.js";
+import { defineOp, type WeightSpec } from "./define-op.js";
 
 const params = z.strictObject({
   epsilon: z.number().positive().default(1e-3),

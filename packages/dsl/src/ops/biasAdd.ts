@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { numel } from "../shape.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ init: z.number().default(0) });
 export type BiasAddParams = z.infer<typeof params>;

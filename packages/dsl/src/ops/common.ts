@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { OpCategory, OpContext, WeightSpec } from "../define-op.js";
 import { LIMITS } from "../limits.js";
 import { windowAxis } from "../rules.js";
 import { formatShape, numel, type Shape, sameShape } from "../shape.js";
+import type { OpCategory, OpContext, WeightSpec } from "./define-op.js";
 
 export { windowAxis };
 
@@ -48,28 +48,62 @@ export function toPads(p: ExplicitPads): Pads {
   return { top, bottom, left, right };
 }
 
+/** One axis of `padding`: a mode, or explicit [before, after]. */
+type AxisPad = "same" | "valid" | [number, number];
+
+/** `padding` split per axis: the same mode on both, or [top, bottom] and [left, right]. */
+function axisPads(pad: Padding): [AxisPad, AxisPad] {
+  if (typeof pad === "string") return [pad, pad];
+  const { top, bottom, left, right } = toPads(pad);
+  return [
+    [top, bottom],
+    [left, right],
+  ];
+}
+
+/** A 1-D window rule: output size and the pads it implies on one axis. */
+type AxisRule = (
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  pad: AxisPad,
+) => { out: number; before: number; after: number };
+
+/** `rule` applied to rows and columns, so 2-D forward and transposed windows split params one way. */
+function window2dBy(
+  [h, w]: readonly [number, number],
+  kernel: Pair,
+  strides: Pair,
+  dilation: Pair,
+  pad: Padding,
+  rule: AxisRule,
+): { outH: number; outW: number; pads: Pads } {
+  const [kh, kw] = toPair(kernel);
+  const [sh, sw] = toPair(strides);
+  const [dh, dw] = toPair(dilation);
+  const [ph, pw] = axisPads(pad);
+  const y = rule(h, kh, sh, dh, ph);
+  const x = rule(w, kw, sw, dw, pw);
+  return {
+    outH: y.out,
+    outW: x.out,
+    pads: { top: y.before, bottom: y.after, left: x.before, right: x.after },
+  };
+}
+
 /** Resolves `padding` for a 2-D window into output size and explicit pads. */
 export function window2d(
-  [h, w]: readonly [number, number],
+  hw: readonly [number, number],
   kernel: Pair,
   strides: Pair,
   dilation: Pair,
   pad: Padding,
   ceilMode = false,
 ): { outH: number; outW: number; pads: Pads } {
-  const [kh, kw] = toPair(kernel);
-  const [sh, sw] = toPair(strides);
-  const [dh, dw] = toPair(dilation);
-  const p4 = typeof pad === "number" ? [pad, pad, pad, pad] : pad;
-  const ph = typeof p4 === "string" ? p4 : ([p4[0], p4[1]] as [number, number]);
-  const pw = typeof p4 === "string" ? p4 : ([p4[2], p4[3]] as [number, number]);
-  const y = windowAxis(h, kh, sh, dh, ph, ceilMode);
-  const x = windowAxis(w, kw, sw, dw, pw, ceilMode);
-  return {
-    outH: y.out,
-    outW: x.out,
-    pads: { top: y.before, bottom: y.after, left: x.before, right: x.after },
-  };
+  return window2dBy(hw, kernel, strides, dilation, pad, (n, k, st, d, p) =>
+    windowAxis(n, k, st, d, p, ceilMode),
+  );
 }
 
 /**
@@ -82,7 +116,7 @@ export function transposeAxis(
   kernel: number,
   stride: number,
   dilation: number,
-  pad: "same" | "valid" | [number, number],
+  pad: AxisPad,
 ): { out: number; before: number; after: number } {
   const eff = (kernel - 1) * dilation + 1;
   const full = (size - 1) * stride + eff;
@@ -97,30 +131,18 @@ export function transposeAxis(
 
 /** {@link transposeAxis} on both spatial axes. */
 export function transposeWindow2d(
-  [h, w]: readonly [number, number],
+  hw: readonly [number, number],
   kernel: Pair,
   strides: Pair,
   dilation: Pair,
   pad: Padding,
 ): { outH: number; outW: number; pads: Pads } {
-  const [kh, kw] = toPair(kernel);
-  const [sh, sw] = toPair(strides);
-  const [dh, dw] = toPair(dilation);
-  const p4 = typeof pad === "number" ? [pad, pad, pad, pad] : pad;
-  const ph = typeof p4 === "string" ? p4 : ([p4[0], p4[1]] as [number, number]);
-  const pw = typeof p4 === "string" ? p4 : ([p4[2], p4[3]] as [number, number]);
-  const y = transposeAxis(h, kh, sh, dh, ph);
-  const x = transposeAxis(w, kw, sw, dw, pw);
-  return {
-    outH: y.out,
-    outW: x.out,
-    pads: { top: y.before, bottom: y.after, left: x.before, right: x.after },
-  };
+  return window2dBy(hw, kernel, strides, dilation, pad, transposeAxis);
 }
 
-/** `op "c1" (conv2d)` or `merge "p4" (add)`: how every message starts. */
+/** `node "c1" (conv2d)` or `merge "p4" (add)`: how every message starts (one subject for nodes). */
 export function nodeLabel(ctx: OpContext, kind: string, category: OpCategory = "primitive"): string {
-  return `${category === "merge" ? "merge" : "op"} "${ctx.nodeId}" (${kind})`;
+  return `${category === "merge" ? "merge" : "node"} "${ctx.nodeId}" (${kind})`;
 }
 
 /** `input 2 "c3.lateral"` (1-based, as people count). */
@@ -321,6 +343,33 @@ export function checkPadsFit(
     },
   );
   return false;
+}
+
+/**
+ * Issues `shape_mismatch` at `path` when a window leaves less than 1x1 of output; `message` says why
+ * (it differs between a window that does not fit and pads that crop everything).
+ */
+export function checkOutputFits(
+  ctx: OpContext,
+  { outH, outW }: { outH: number; outW: number },
+  message: string,
+  path: string,
+  hint: string,
+): boolean {
+  if (outH >= 1 && outW >= 1) return true;
+  ctx.issue("shape_mismatch", message, {
+    path: [path],
+    expected: "an output of at least 1x1",
+    received: `${outH}x${outW}`,
+    hint,
+  });
+  return false;
+}
+
+/** Conv flops: 2 per MAC, plus one bias add per output element when there is a bias. */
+export function convFlops(macs: number, output: Shape, useBias: boolean): number {
+  const [oh = 0, ow = 0, f = 0] = output;
+  return 2 * macs + (useBias ? oh * ow * f : 0);
 }
 
 /** Shape rule of maxPool and avgPool: [H,W,C] -> [H',W',C]. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { formatShape } from "../shape.js";
 import { inputLabel, nodeLabel } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ axis: z.number().int().default(-1) });
 export type ConcatParams = z.infer<typeof params>;

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { type CostArgs, defineOp, type ExpandedNode, type Expansion, type WeightSpec } from "../define-op.js";
 import type { Shape } from "../shape.js";
 import { add } from "./add.js";
 import { batchNorm } from "./batchNorm.js";
 import { checkRank, inputLabel, kerasKernel, nodeLabel, zerosBias } from "./common.js";
 import { conv2d } from "./conv2d.js";
+import { type CostArgs, defineOp, type ExpandedNode, type Expansion, type WeightSpec } from "./define-op.js";
 import { BILINEAR_FLOPS, upsample } from "./upsample.js";
 
 const params = z

@@ -49,7 +49,7 @@ describe("conv2d", () => {
     expect(!g.ok && g.issues[0]).toMatchObject({ code: "invalid_params", path: ["groups"] });
     const rank = runOp("conv2d", [[5, 6]], { filters: 4, kernelSize: 3 }, { nodeId: "c1", inputIds: ["x"] });
     expect(!rank.ok && rank.issues[0]?.message).toBe(
-      'op "c1" (conv2d): input 1 "x" has shape [5,6], expected rank 3 [H,W,C]',
+      'node "c1" (conv2d): input 1 "x" has shape [5,6], expected rank 3 [H,W,C]',
     );
     const big = runOp("conv2d", [[2, 6, 3]], { filters: 4, kernelSize: 3 });
     expect(!big.ok && big.issues[0]).toMatchObject({

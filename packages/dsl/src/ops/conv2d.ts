@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { type CostArgs, defineOp } from "../define-op.js";
 import { formatShape } from "../shape.js";
 import {
+  checkOutputFits,
   checkPadsFit,
   checkRank,
   convFields,
+  convFlops,
   inputLabel,
   kerasKernel,
   nodeLabel,
@@ -12,6 +13,7 @@ import {
   window2d,
   zerosBias,
 } from "./common.js";
+import { type CostArgs, defineOp } from "./define-op.js";
 
 const params = z.strictObject({
   ...convFields,
@@ -51,20 +53,15 @@ export const conv2d = defineOp({
     }
     const { outH, outW, pads } = window2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
     if (!checkPadsFit(ctx, "conv2d", x, pads, ["kernelSize"])) return undefined;
-    if (outH < 1 || outW < 1) {
-      const [kh, kw] = toPair(p.kernelSize);
-      ctx.issue(
-        "shape_mismatch",
-        `${nodeLabel(ctx, "conv2d")}: window ${kh}x${kw} does not fit ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
-        {
-          path: ["kernelSize"],
-          expected: "an output of at least 1x1",
-          received: `${outH}x${outW}`,
-          hint: "use padding: same, a smaller kernel or a larger input",
-        },
-      );
-      return undefined;
-    }
+    const [kh, kw] = toPair(p.kernelSize);
+    const fits = checkOutputFits(
+      ctx,
+      { outH, outW },
+      `${nodeLabel(ctx, "conv2d")}: window ${kh}x${kw} does not fit ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
+      "kernelSize",
+      "use padding: same, a smaller kernel or a larger input",
+    );
+    if (!fits) return undefined;
     return [outH, outW, p.filters];
   },
   weights({ inputs: [x], params: p }) {
@@ -74,8 +71,5 @@ export const conv2d = defineOp({
     return p.useBias ? [kernel, zerosBias("bias", p.filters)] : [kernel];
   },
   macs: convMacs,
-  flops(args) {
-    const [oh = 0, ow = 0, f = 0] = args.output;
-    return 2 * convMacs(args) + (args.params.useBias ? oh * ow * f : 0);
-  },
+  flops: (args) => convFlops(convMacs(args), args.output, args.params.useBias),
 });

@@ -45,7 +45,7 @@ describe("conv2dTranspose", () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues[0]).toMatchObject({ code: "shape_mismatch", path: ["input"], received: "[5,6]" });
-    expect(r.issues[0]?.message).toContain('op "up1" (conv2dTranspose): input 1 "c4"');
+    expect(r.issues[0]?.message).toContain('node "up1" (conv2dTranspose): input 1 "c4"');
     const crop = runOp("conv2dTranspose", [[2, 2, 3]], { filters: 4, kernelSize: 1, padding: [1, 1, 0, 0] });
     expect(!crop.ok && crop.issues[0]).toMatchObject({ code: "shape_mismatch", path: ["padding"] });
   });

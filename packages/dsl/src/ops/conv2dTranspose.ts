@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { type CostArgs, defineOp } from "../define-op.js";
 import { formatShape } from "../shape.js";
 import {
+  checkOutputFits,
   checkRank,
   convFields,
+  convFlops,
   inputLabel,
   kerasKernel,
   nodeLabel,
@@ -11,6 +12,7 @@ import {
   transposeWindow2d,
   zerosBias,
 } from "./common.js";
+import { type CostArgs, defineOp } from "./define-op.js";
 
 const params = z.strictObject({
   ...convFields,
@@ -38,19 +40,14 @@ export const conv2dTranspose = defineOp({
     if (!checkRank(ctx, "conv2dTranspose", x, 3, "[H,W,C]")) return undefined;
     const [h = 0, w = 0] = x;
     const { outH, outW } = transposeWindow2d([h, w], p.kernelSize, p.strides, p.dilation, p.padding);
-    if (outH < 1 || outW < 1) {
-      ctx.issue(
-        "shape_mismatch",
-        `${nodeLabel(ctx, "conv2dTranspose")}: padding ${JSON.stringify(p.padding)} crops all of the output for ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
-        {
-          path: ["padding"],
-          expected: "an output of at least 1x1",
-          received: `${outH}x${outW}`,
-          hint: "use smaller pads or a larger kernel/stride",
-        },
-      );
-      return undefined;
-    }
+    const fits = checkOutputFits(
+      ctx,
+      { outH, outW },
+      `${nodeLabel(ctx, "conv2dTranspose")}: padding ${JSON.stringify(p.padding)} crops all of the output for ${inputLabel(ctx, 0)} of shape ${formatShape(x)}`,
+      "padding",
+      "use smaller pads or a larger kernel/stride",
+    );
+    if (!fits) return undefined;
     return [outH, outW, p.filters];
   },
   weights({ inputs: [x], params: p }) {
@@ -59,8 +56,5 @@ export const conv2dTranspose = defineOp({
     return p.useBias ? [kernel, zerosBias("bias", p.filters)] : [kernel];
   },
   macs: transposeMacs,
-  flops(args) {
-    const [oh = 0, ow = 0, f = 0] = args.output;
-    return 2 * transposeMacs(args) + (args.params.useBias ? oh * ow * f : 0);
-  },
+  flops: (args) => convFlops(transposeMacs(args), args.output, args.params.useBias),
 });

@@ -77,6 +77,6 @@ describe("crop", () => {
       path: ["like"],
       received: "6x6",
     });
-    expect(!big.ok && big.issues[0]?.message).toContain('op "c" (crop): like "big"');
+    expect(!big.ok && big.issues[0]?.message).toContain('node "c" (crop): like "big"');
   });
 });

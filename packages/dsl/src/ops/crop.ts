@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
-import { idSchema } from "../document.js";
+import { idSchema } from "../document/document.js";
 import { formatShape } from "../shape.js";
 import { checkPositiveOutput, checkRank, explicitPads, inputLabel, nodeLabel, toPads } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z
   .strictObject({

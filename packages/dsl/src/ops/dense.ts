@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { type CostArgs, defineOp } from "../define-op.js";
 import { numel } from "../shape.js";
 import { checkRank, kerasKernel, zerosBias } from "./common.js";
+import { type CostArgs, defineOp } from "./define-op.js";
 
 const params = z.strictObject({
   units: z.number().int().positive(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ rate: z.number().min(0).lt(1) });
 export type DropoutParams = z.infer<typeof params>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { numel } from "../shape.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({});
 export type FlattenParams = z.infer<typeof params>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { ACTIVATION_FLOPS, nodeLabel } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 export const normalizeMode = z.enum(["none", "softmax", "relu"]);
 export type NormalizeMode = z.infer<typeof normalizeMode>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { numel } from "../shape.js";
 import { checkRank } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ keepDims: z.boolean().default(false) });
 export type GlobalAvgPoolParams = z.infer<typeof params>;

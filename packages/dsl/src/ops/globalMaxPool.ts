@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { checkRank } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ keepDims: z.boolean().default(false) });
 export type GlobalMaxPoolParams = z.infer<typeof params>;

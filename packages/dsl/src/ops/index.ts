@@ -1,4 +1,3 @@
-import type { OpDef, ParamsOf } from "../define-op.js";
 import { activation } from "./activation.js";
 import { add } from "./add.js";
 import { avgPool } from "./avgPool.js";
@@ -9,6 +8,7 @@ import { conv1x1Add } from "./conv1x1Add.js";
 import { conv2d } from "./conv2d.js";
 import { conv2dTranspose } from "./conv2dTranspose.js";
 import { crop } from "./crop.js";
+import type { OpDef, ParamsOf } from "./define-op.js";
 import { dense } from "./dense.js";
 import { dropout } from "./dropout.js";
 import { flatten } from "./flatten.js";
@@ -81,7 +81,6 @@ export function opDef(kind: OpKind): OpDef<string, unknown> {
   return ops[kind] as unknown as OpDef<string, unknown>;
 }
 
-export type { OpDef } from "../define-op.js";
 export type { ActivationFn, ActivationParams } from "./activation.js";
 export type { AvgPoolParams } from "./avgPool.js";
 export type { BatchNormParams } from "./batchNorm.js";
@@ -91,6 +90,7 @@ export { type Conv1x1AddParams, projectedInputs, targetSize } from "./conv1x1Add
 export type { Conv2dParams } from "./conv2d.js";
 export type { Conv2dTransposeParams } from "./conv2dTranspose.js";
 export { type CropParams, centreCropOffsets } from "./crop.js";
+export type { OpDef } from "./define-op.js";
 export type { DenseParams } from "./dense.js";
 export type { DropoutParams } from "./dropout.js";
 export type { FlattenParams } from "./flatten.js";

@@ -39,6 +39,6 @@ describe("lstm", () => {
       path: ["input"],
       expected: "rank 2 [T,F]",
     });
-    expect(!r.ok && r.issues[0]?.message).toContain('op "rnn" (lstm): input 1 "img"');
+    expect(!r.ok && r.issues[0]?.message).toContain('node "rnn" (lstm): input 1 "img"');
   });
 });

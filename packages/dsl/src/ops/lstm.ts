@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { type CostArgs, defineOp } from "../define-op.js";
 import { ACTIVATION_FLOPS, checkRank, kerasKernel } from "./common.js";
+import { type CostArgs, defineOp } from "./define-op.js";
 
 const params = z.strictObject({
   units: z.number().int().positive(),

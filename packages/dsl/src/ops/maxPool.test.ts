@@ -40,7 +40,7 @@ describe("maxPool", () => {
     const r = runOp("maxPool", [[2, 6, 3]], { poolSize: 3 }, { nodeId: "pool1", inputIds: ["relu1"] });
     expect(!r.ok && r.issues[0]).toMatchObject({ code: "shape_mismatch", path: ["poolSize"] });
     expect(!r.ok && r.issues[0]?.message).toContain(
-      'op "pool1" (maxPool): window 3x3 does not fit input 1 "relu1"',
+      'node "pool1" (maxPool): window 3x3 does not fit input 1 "relu1"',
     );
     const rank = runOp("maxPool", [[6, 3]]);
     expect(!rank.ok && rank.issues[0]).toMatchObject({ code: "shape_mismatch", path: ["input"] });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { numel } from "../shape.js";
 import { poolFields, poolShape, toPair } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject(poolFields);
 export type MaxPoolParams = z.infer<typeof params>;

@@ -34,7 +34,7 @@ describe("multiply", () => {
     ]);
     expect(r.issues[0]).toMatchObject({ code: "shape_mismatch", expected: "[5,6,3]", received: "[5,6,4]" });
     expect(r.issues[0]?.message).toBe(
-      'op "gate" (multiply): input 2 "b" has shape [5,6,4], expected [5,6,3] like input 1 "a"',
+      'node "gate" (multiply): input 2 "b" has shape [5,6,4], expected [5,6,3] like input 1 "a"',
     );
     expect(r.issues[0]?.hint).toContain("project the channels");
   });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { numel } from "../shape.js";
 import { checkSameShapes } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({});
 export type MultiplyParams = z.infer<typeof params>;

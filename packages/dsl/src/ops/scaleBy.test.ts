@@ -19,7 +19,7 @@ describe("scaleBy", () => {
       path: ["inputs", 1],
       received: "[3]",
     });
-    expect(!r.ok && r.issues[0]?.message).toContain('op "s3" (scaleBy): input 2 "w"');
+    expect(!r.ok && r.issues[0]?.message).toContain('node "s3" (scaleBy): input 2 "w"');
     expect(runOp("scaleBy", [[5], [3, 1]], { index: 0 }).ok).toBe(false);
   });
 });

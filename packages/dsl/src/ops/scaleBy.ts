@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { formatShape, numel } from "../shape.js";
 import { inputLabel, nodeLabel } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ index: z.number().int().nonnegative() });
 export type ScaleByParams = z.infer<typeof params>;

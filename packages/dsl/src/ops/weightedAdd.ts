@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { defineOp, type ExpandedNode, type Expansion, type WeightSpec } from "../define-op.js";
 import { numel } from "../shape.js";
 import { add } from "./add.js";
 import { biasAdd } from "./biasAdd.js";
 import { checkSameShapes, nodeLabel } from "./common.js";
+import { defineOp, type ExpandedNode, type Expansion, type WeightSpec } from "./define-op.js";
 import { fusionInit, fusionWeights, normalizeFlops, normalizeMode } from "./fusionWeights.js";
 import { scaleBy } from "./scaleBy.js";
 

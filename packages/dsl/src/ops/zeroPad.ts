@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineOp } from "../define-op.js";
 import { checkRank, explicitPads, toPads } from "./common.js";
+import { defineOp } from "./define-op.js";
 
 const params = z.strictObject({ padding: explicitPads });
 export type ZeroPadParams = z.infer<typeof params>;

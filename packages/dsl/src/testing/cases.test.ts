@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Arity } from "../define-op.js";
-import { isOpKind, type OpKind, ops } from "../ops/index.js";
+import type { Arity } from "../ops/define-op.js";
+import { isOpKind, type OpKind, opDef, ops } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 import { opCases } from "./cases.js";
-import { opDef, runOp } from "./harness.js";
+import { runOp } from "./harness.js";
 
 function arityAllows(arity: Arity, n: number): boolean {
   if (arity === "variadic") return n >= 1;

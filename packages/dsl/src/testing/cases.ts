@@ -1,4 +1,4 @@
-import type { SpecDocumentInput } from "../document.js";
+import type { SpecDocumentInput } from "../document/document.js";
 
 /** One conformance case: a small spec every backend builds, runs and compares (with each other, or a reference). */
 export interface OpCase {

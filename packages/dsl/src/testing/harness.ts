@@ -1,7 +1,7 @@
-import type { OpContext, WeightSpec } from "../define-op.js";
 import type { IssueCode } from "../issues.js";
 import { LIMITS } from "../limits.js";
 import { weightCount } from "../ops/common.js";
+import type { OpContext, WeightSpec } from "../ops/define-op.js";
 import { type OpKind, opDef, ops } from "../ops/index.js";
 import type { Shape } from "../shape.js";
 
@@ -28,8 +28,6 @@ export type OpRun =
       flops: number;
     }
   | { ok: false; stage: "params" | "shape"; issues: OpIssue[] };
-
-export { opDef };
 
 /**
  * Runs one op alone: parses `rawParams` with its schema, infers the output shape from `inputs` (data
