@@ -42,6 +42,8 @@ describe("package READMEs", () => {
       "packages/blocks",
       "packages/backend-cpu",
       "packages/backend-tfjs",
+      "packages/backend-onnx",
+      "packages/backend-pytorch",
       "packages/examples",
       "packages/cli",
     ]);

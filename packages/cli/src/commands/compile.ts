@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import type { Graph, WeightMap } from "@fusegraph/dsl";
+import { type Graph, graphWeights, numel, type WeightMap } from "@fusegraph/dsl";
 import { checkOutputDir as checkOutput, OutputDirError } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import { loadTfjs, resolveWeights } from "../backends.js";
@@ -10,8 +10,10 @@ import { loadValidGraph } from "../load-spec.js";
 import { parseChoice, parseSeed } from "../options.js";
 import { formatCount, writeJson } from "../output.js";
 
-export type CompileBackend = "tfjs" | "cpu";
-export const COMPILE_BACKENDS: readonly CompileBackend[] = ["tfjs", "cpu"];
+export type CompileBackend = "tfjs" | "cpu" | "onnx" | "pytorch";
+export const COMPILE_BACKENDS: readonly CompileBackend[] = ["tfjs", "cpu", "onnx", "pytorch"];
+/** The ONNX opsets `--opset` accepts (backend-onnx's SUPPORTED_OPSETS; 17 by default). */
+const ONNX_OPSETS: readonly string[] = ["17", "18", "19"];
 
 export interface CompileOptions {
   backend: CompileBackend;
@@ -21,6 +23,8 @@ export interface CompileOptions {
   force?: boolean;
   /** tfjs only: an inference model of tfjs's built-in layers alone (BN folded, fusion weights baked in). */
   portable?: boolean;
+  /** onnx only: the opset of the exported model (17 by default). */
+  opset?: string;
   json?: boolean;
 }
 
@@ -54,27 +58,60 @@ export async function checkOutputDir(out: string, cwd: string, force: boolean): 
 /**
  * A write that failed because of where `--out` points (a file on the path, a name too long, a read-only
  * or virtual location, an output that appeared meanwhile) as a usage error, like the checks made before
- * the work; undefined for any other failure. Both backends' writers report it through OutputDirError:
- * tfjs as a ModelIoError of code output_*, backend-cpu as the cause of its ExecutionError.
+ * the work; undefined for any other failure. Every backend's writer reports it through OutputDirError:
+ * tfjs as a ModelIoError of code output_*, backend-cpu as the cause of its ExecutionError, backend-onnx
+ * as an OnnxExportError of code output_dir.
  */
 export function refusedOutput(e: unknown): UsageError | undefined {
   if (!(e instanceof Error)) return undefined;
   const tfjsRefused = e.name === "ModelIoError" && /^output_/.test(String((e as { code?: unknown }).code));
   const cpuRefused = e.name === "ExecutionError" && (e.cause as Error | undefined)?.name === "OutputDirError";
-  return tfjsRefused || cpuRefused ? new UsageError(`--out ${e.message}`) : undefined;
+  const onnxRefused = e.name === "OnnxExportError" && (e as { code?: unknown }).code === "output_dir";
+  // backend-pytorch's savePytorch throws dsl/node's OutputDirError itself.
+  const pytorchRefused = e.name === "OutputDirError";
+  return tfjsRefused || cpuRefused || onnxRefused || pytorchRefused
+    ? new UsageError(`--out ${e.message}`)
+    : undefined;
+}
+
+/** The exporters' refusals: a node (or an option) the target format cannot express. */
+const EXPORT_ERRORS: ReadonlySet<string> = new Set(["OnnxExportError", "PytorchExportError"]);
+
+/**
+ * An exporter's refusal that is not about `--out` (an opset or a node the target cannot express, weights
+ * that do not fit): one line naming the node, with the hint, exit 1 like the other backends' refusals.
+ */
+function reportExportError(e: unknown, ctx: CommandContext, json: boolean): ExitCode | undefined {
+  if (!(e instanceof Error) || !EXPORT_ERRORS.has(e.name)) return undefined;
+  const { code, nodeId, hint } = e as Error & { code?: string; nodeId?: string; hint?: string };
+  const message = e.message.split("\n")[0] ?? e.message;
+  const withHint = hint && !message.includes(hint) ? `${message} (hint: ${hint})` : message;
+  ctx.io.stderr.write(`fusegraph: error: ${withHint}\n`);
+  if (json) {
+    writeJson(ctx.io, {
+      ok: false,
+      error: { code: code ?? "OnnxExportError", nodeId: nodeId ?? null, message, hint: hint ?? null },
+    });
+  }
+  return ExitCode.failed;
 }
 
 /**
  * Writes the graph with these weights to `dir`: tfjs gives model.json + weights.bin (loadable with
- * tf.loadLayersModel), cpu gives fusegraph's weights format (weights.json + weights.bin). Both backends
- * stage the files in a temporary directory and rename it into place, so a failure never half-writes.
+ * tf.loadLayersModel), cpu gives fusegraph's weights format (weights.json + weights.bin), onnx gives
+ * model.onnx. Every backend writes through a temporary name renamed into place, so a failure never
+ * half-writes.
  */
 export async function writeCompiled(
   graph: Graph,
   weights: WeightMap,
   backend: CompileBackend,
   dir: string,
-  { overwrite = false, portable = false }: { overwrite?: boolean; portable?: boolean } = {},
+  {
+    overwrite = false,
+    portable = false,
+    opset,
+  }: { overwrite?: boolean; portable?: boolean; opset?: number } = {},
 ): Promise<CompileResult> {
   let files: string[];
   if (backend === "tfjs") {
@@ -86,6 +123,15 @@ export async function writeCompiled(
       model.dispose();
     }
     files = [tfjs.MODEL_JSON, tfjs.WEIGHTS_BIN];
+  } else if (backend === "onnx") {
+    const onnx = await import("@fusegraph/backend-onnx/node");
+    files = (
+      await onnx.saveOnnx(dir, graph, weights, { overwrite, ...(opset !== undefined ? { opset } : {}) })
+    ).files;
+  } else if (backend === "pytorch") {
+    // model.py holds no weights: it loads a fusegraph weights directory at run time (--weights).
+    const pytorch = await import("@fusegraph/backend-pytorch/node");
+    files = (await pytorch.savePytorch(dir, graph, { overwrite })).files;
   } else {
     const cpu = await import("@fusegraph/backend-cpu");
     await cpu.saveWeights(dir, weights, { overwrite });
@@ -102,7 +148,7 @@ export async function writeCompiled(
   };
 }
 
-/** `fusegraph compile <spec> --backend tfjs|cpu --out <dir>`. */
+/** `fusegraph compile <spec> --backend tfjs|cpu|onnx --out <dir>`. */
 export async function runCompile(
   spec: string,
   options: CompileOptions,
@@ -111,25 +157,52 @@ export async function runCompile(
   const dir = resolve(ctx.io.cwd, options.out);
   if (options.portable && options.backend !== "tfjs") {
     throw new UsageError(
-      "--portable applies to --backend tfjs only (the cpu backend writes weights, not a model)",
+      options.backend === "onnx"
+        ? "--portable applies to --backend tfjs only (an ONNX model already uses only standard operators)"
+        : "--portable applies to --backend tfjs only (the cpu backend writes weights, not a model)",
+    );
+  }
+  if (options.opset !== undefined && options.backend !== "onnx") {
+    throw new UsageError(`--opset applies to --backend onnx only (got --backend ${options.backend})`);
+  }
+  if (options.opset !== undefined && !ONNX_OPSETS.includes(options.opset)) {
+    throw new UsageError(`--opset must be one of ${ONNX_OPSETS.join(", ")} (got ${options.opset})`);
+  }
+  if (options.backend === "pytorch" && options.weights !== undefined) {
+    throw new UsageError(
+      "--weights does not apply to --backend pytorch: model.py loads fusegraph weights when it runs " +
+        "(python3 model.py --weights <dir>, or train_ddp.py --weights <dir>)",
     );
   }
   await checkOutputDir(options.out, ctx.io.cwd, options.force === true);
   const loaded = await loadValidGraph(spec, ctx, options.json === true);
   if (!loaded) return ExitCode.failed;
   const { graph } = loaded;
-  const weights = await resolveWeights(
-    graph,
-    { seed: options.seed ?? 0, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
-    ctx.io,
-  );
-  const result = await writeCompiled(graph, weights, options.backend, dir, {
-    overwrite: options.force === true,
-    portable: options.portable === true,
-  }).catch((e: unknown) => {
-    throw refusedOutput(e) ?? e;
-  });
-  const params = [...weights.values()].reduce((s, w) => s + w.data.length, 0);
+  const pytorch = options.backend === "pytorch";
+  const weights = pytorch
+    ? new Map()
+    : await resolveWeights(
+        graph,
+        { seed: options.seed ?? 0, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
+        ctx.io,
+      );
+  let result: CompileResult;
+  try {
+    result = await writeCompiled(graph, weights, options.backend, dir, {
+      overwrite: options.force === true,
+      portable: options.portable === true,
+      ...(options.opset !== undefined ? { opset: Number(options.opset) } : {}),
+    });
+  } catch (e) {
+    const refused = refusedOutput(e);
+    if (refused) throw refused;
+    const failed = reportExportError(e, ctx, options.json === true);
+    if (failed !== undefined) return failed;
+    throw e;
+  }
+  const params = pytorch
+    ? graphWeights(graph).reduce((s, w) => s + numel(w.spec.shape), 0)
+    : [...weights.values()].reduce((s, w) => s + w.data.length, 0);
   const shown = relative(ctx.io.cwd, dir) || ".";
   if (options.json) {
     const body = {
@@ -141,13 +214,16 @@ export async function runCompile(
       bytes: result.bytes,
       params,
       weights: options.weights ?? null,
-      seed: options.weights === undefined ? (options.seed ?? 0) : null,
+      seed: pytorch || options.weights !== undefined ? null : (options.seed ?? 0),
     };
     writeJson(ctx.io, body);
     return ExitCode.ok;
   }
-  const from =
-    options.weights !== undefined ? `weights from ${options.weights}` : `seed ${options.seed ?? 0}`;
+  const from = pytorch
+    ? "weights loaded at run time"
+    : options.weights !== undefined
+      ? `weights from ${options.weights}`
+      : `seed ${options.seed ?? 0}`;
   ctx.io.stdout.write(
     `${ctx.style.green("wrote")}  ${result.files.map((f) => join(shown, f)).join(", ")}  ` +
       `(${options.backend}${result.target === "portable" ? " portable" : ""}, ${formatCount(params)} params, ${(result.bytes / 1e6).toFixed(2)} MB, ${from})\n`,
@@ -162,11 +238,15 @@ export function registerCompile(
 ): void {
   program
     .command("compile")
-    .summary("write a spec as a tfjs model (model.json + weights.bin) or fusegraph weights")
+    .summary("write a spec as a tfjs model, an ONNX model, a PyTorch module or fusegraph weights")
     .description(
       "Compile a spec with initial weights and write it to a directory:\n" +
         "  --backend tfjs  model.json + weights.bin (TensorFlow.js layers format; tf.loadLayersModel loads it)\n" +
         "  --backend cpu   weights.json + weights.bin (fusegraph's weights format, for backend-cpu and --weights)\n" +
+        "  --backend onnx  model.onnx (ONNX opset 17, or --opset 18/19; inputs and outputs NHWC and named\n" +
+        "                  like the spec's; runs on onnxruntime, TensorRT, OpenVINO; opens in Netron)\n" +
+        "  --backend pytorch  model.py (an nn.Module, fusegraph weights in and out, a command line like `run`)\n" +
+        "                  + train_ddp.py (DistributedDataParallel training under torchrun; docs/scale-out.md)\n" +
         "  --portable      (tfjs) an inference model.json of tfjs's built-in layers only: batchNorm folded into\n" +
         "                  its conv, fusion weights baked in; plain tf.loadLayersModel loads it, no fusegraph code\n" +
         "Weights are initialised from --seed (the same seed gives the same weights on both backends), or\n" +
@@ -177,7 +257,7 @@ export function registerCompile(
         "run is killed; what a killed run left beside it is cleaned up by the next run.",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
-    .option("--backend <backend>", "tfjs or cpu", parseChoice(COMPILE_BACKENDS), "tfjs")
+    .option("--backend <backend>", "tfjs, cpu, onnx or pytorch", parseChoice(COMPILE_BACKENDS), "tfjs")
     .requiredOption("--out <dir>", "the output directory")
     .option("--seed <n>", "seed of the initial weights", parseSeed, 0)
     .option("--weights <dir>", "start from the weights in this fusegraph weights directory")
@@ -186,6 +266,7 @@ export function registerCompile(
       "--portable",
       "tfjs: write an inference model that uses only tfjs's built-in layers (loads in plain tfjs, no fusegraph import)",
     )
+    .option("--opset <n>", "onnx: the ONNX opset of the model (17, 18 or 19; default 17)")
     .option("--json", "print JSON: { ok, backend, target, out, files, bytes, params }")
     .addHelpText(
       "after",
@@ -196,6 +277,8 @@ export function registerCompile(
         "  $ fusegraph compile tiny-unet --backend cpu --out weights/tiny-unet --seed 7",
         "  $ fusegraph compile tiny-unet --backend tfjs --out build/tiny-unet --weights weights/tiny-unet --force",
         "  $ fusegraph compile tiny-unet --portable --out build/tiny-unet-web --weights weights/tiny-unet",
+        "  $ fusegraph compile tiny-unet --backend onnx --out build/tiny-unet-onnx --weights weights/tiny-unet",
+        "  $ fusegraph compile tiny-unet --backend pytorch --out build/tiny-unet-pytorch",
         "",
         "Exit codes: 0 written, 1 invalid spec or a node the backend cannot express,",
         "2 usage error (an existing --out without --force, an --out that is not fusegraph's to replace,",

@@ -17,7 +17,8 @@ import { basename, dirname, join, parse, resolve, sep } from "node:path";
 import { makeDirs } from "./make-dirs.js";
 
 /**
- * Safe, atomic writing of fusegraph's output directories (a tfjs model, a weights directory).
+ * Safe, atomic writing of fusegraph's output directories (a tfjs model, a weights directory, an ONNX
+ * model, a PyTorch export: the {@link OUTPUT_KINDS}).
  *
  * An output is one manifest file — the commit point — plus the data files it names. Replacing an output
  * never goes through a moment where the name holds neither the old nor the new complete output:
@@ -26,7 +27,9 @@ import { makeDirs } from "./make-dirs.js";
  * - an existing output is replaced in place: new data files under transitional names, then the manifest
  *   (pointing at them) renamed over the old one, then the final data names swapped in with hard links
  *   and the final manifest renamed in. Every rename replaces one file atomically, and each manifest
- *   that is ever visible names data files holding its own weights.
+ *   that is ever visible names data files holding its own weights. Any kind replaces any other this
+ *   way: the other kind's manifests go once the new one is committed, its data files last. (model.py
+ *   names no data file: between the commit and the swap it sits beside the previous train_ddp.py.)
  * Leftovers of a killed run (sibling staging directories, transitional files) carry the writer's pid and
  * are removed by the next run once that process is gone.
  */
@@ -72,10 +75,14 @@ export interface OutputFile {
 }
 
 export interface OutputContent {
-  /** The manifest's file name, e.g. `model.json`. */
+  /** The manifest's file name, e.g. `model.json`: the manifest of one of {@link OUTPUT_KINDS}. */
   manifest: string;
-  /** The manifest's text, given the names under which the data files currently are (final name → actual). */
-  render(names: ReadonlyMap<string, string>): string;
+  /**
+   * The manifest's text or bytes, given the names under which the data files currently are
+   * (final name → actual).
+   */
+  render(names: ReadonlyMap<string, string>): string | Uint8Array;
+  /** The data files, each one that its kind owns. */
   data: readonly OutputFile[];
 }
 
@@ -93,7 +100,7 @@ export interface OutputOptions extends OutputCheckOptions {
 
 /**
  * Manifests that mark a directory as a fusegraph output: a tfjs model.json that fusegraph wrote
- * (`convertedBy: "fusegraph"`), or fusegraph's weights.json.
+ * (`convertedBy: "fusegraph"`), or fusegraph's weights.json. (The JSON manifests of {@link OUTPUT_KINDS}.)
  */
 export const OUTPUT_MANIFESTS: Readonly<Record<string, (json: Record<string, unknown>) => boolean>> = {
   "model.json": (j) => j.convertedBy === FUSEGRAPH_MARK,
@@ -101,7 +108,110 @@ export const OUTPUT_MANIFESTS: Readonly<Record<string, (json: Record<string, unk
 };
 /** The value of `convertedBy` in every model.json fusegraph writes. */
 export const FUSEGRAPH_MARK = "fusegraph";
-const OUTPUT_FILES = new Set([...Object.keys(OUTPUT_MANIFESTS), "weights.bin"]);
+/** fusegraph's ONNX export (backend-onnx's saveOnnx): one binary ModelProto, recognised by its producer. */
+export const ONNX_MODEL_FILE = "model.onnx";
+/** backend-pytorch's export (savePytorch): model.py, recognised by this mark on its first line, and train_ddp.py. */
+export const PYTORCH_MODEL_FILE = "model.py";
+/** The mark on the first line of every model.py that backend-pytorch writes. */
+export const PYTORCH_MARK = "exported by @fusegraph/backend-pytorch";
+
+/** How a manifest is recognised as fusegraph's: a JSON object's fields, the file's leading bytes, or its first line. */
+export type OutputRecognition =
+  | { readonly json: (json: Record<string, unknown>) => boolean }
+  | { readonly leadingBytes: number; readonly test: (head: Uint8Array) => boolean }
+  | { readonly firstLineMark: string };
+
+/** One kind of output fusegraph writes: a manifest (the commit point) and the data files it owns. */
+export interface OutputKind {
+  /** A short name for the kind, e.g. `tfjs-model`. */
+  readonly name: string;
+  /** The manifest's file name; a directory holding it is an output of this kind only if it is recognised. */
+  readonly manifest: string;
+  readonly recognise: OutputRecognition;
+  /** The data files an output of this kind may hold beside its manifest. */
+  readonly data: readonly string[];
+}
+
+/** A ModelProto fusegraph wrote starts with ir_version (field 1, one byte) and producer_name "fusegraph" (field 2). */
+function isFusegraphOnnxHead(head: Uint8Array): boolean {
+  return (
+    head.length >= 13 &&
+    head[0] === 0x08 &&
+    head[2] === 0x12 &&
+    head[3] === 9 &&
+    new TextDecoder().decode(head.subarray(4, 13)) === FUSEGRAPH_MARK
+  );
+}
+
+/**
+ * Every kind of output fusegraph writes. Any of them replaces any other (and itself) in place, with the
+ * same protocol and steps; a directory is fusegraph's when it holds only these files (and fusegraph's
+ * transient ones) and at least one manifest, each of them recognised.
+ */
+export const OUTPUT_KINDS: readonly OutputKind[] = [
+  {
+    name: "tfjs-model",
+    manifest: "model.json",
+    recognise: { json: (j) => OUTPUT_MANIFESTS["model.json"]!(j) },
+    data: ["weights.bin"],
+  },
+  {
+    name: "weights",
+    manifest: "weights.json",
+    recognise: { json: (j) => OUTPUT_MANIFESTS["weights.json"]!(j) },
+    data: ["weights.bin"],
+  },
+  {
+    name: "onnx",
+    manifest: ONNX_MODEL_FILE,
+    recognise: { leadingBytes: 13, test: isFusegraphOnnxHead },
+    data: [],
+  },
+  {
+    name: "pytorch",
+    manifest: PYTORCH_MODEL_FILE,
+    recognise: { firstLineMark: PYTORCH_MARK },
+    data: ["train_ddp.py"],
+  },
+];
+
+const OUTPUT_FILES: ReadonlySet<string> = new Set(OUTPUT_KINDS.flatMap((k) => [k.manifest, ...k.data]));
+
+/** The first `length` bytes of a file (fewer if it is shorter); undefined if it cannot be read. */
+async function readHead(path: string, length: number): Promise<Uint8Array | undefined> {
+  const fh = await open(path, "r").catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    const head = new Uint8Array(length);
+    const { bytesRead } = await fh.read(head, 0, length, 0);
+    return head.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The longest first line a first-line mark is looked for in. */
+const FIRST_LINE_LIMIT = 4096;
+
+/** Whether the file at `path` is a manifest of `kind` that fusegraph wrote. */
+async function isOurManifest(path: string, kind: OutputKind): Promise<boolean> {
+  const r = kind.recognise;
+  if ("json" in r) {
+    const json = await readJsonObject(path);
+    return json !== undefined && r.json(json);
+  }
+  if ("leadingBytes" in r) {
+    const head = await readHead(path, r.leadingBytes);
+    return head !== undefined && head.length === r.leadingBytes && r.test(head);
+  }
+  const head = await readHead(path, FIRST_LINE_LIMIT);
+  if (head === undefined) return false;
+  const text = new TextDecoder().decode(head);
+  const end = text.indexOf("\n");
+  return (end < 0 ? text : text.slice(0, end)).includes(r.firstLineMark);
+}
 
 // Transient names carry the writer's pid, so a later run can tell a dead writer's leftovers from a live one's.
 const STAGING_DIR = /^\.(.+)\.(?:fusegraph-tmp|tmp|old)-(\d+)-[0-9a-f]+$/;
@@ -168,10 +278,9 @@ async function foreignEntries(dir: string, entries: readonly string[]): Promise<
   );
   if (foreign.length > 0) return foreign;
   let marked = false;
-  for (const [name, isOurs] of Object.entries(OUTPUT_MANIFESTS)) {
-    if (!entries.includes(name)) continue;
-    const json = await readJsonObject(join(dir, name));
-    if (!json || !isOurs(json)) return [name];
+  for (const kind of OUTPUT_KINDS) {
+    if (!entries.includes(kind.manifest)) continue;
+    if (!(await isOurManifest(join(dir, kind.manifest), kind))) return [kind.manifest];
     marked = true;
   }
   return marked ? [] : entries.filter((e) => OUTPUT_FILES.has(e));
@@ -305,6 +414,7 @@ export async function writeOutputDir(
   options: OutputOptions = {},
 ): Promise<void> {
   const step = options.onStep ?? (() => {});
+  checkContent(content);
   const target = await inspectTarget(dir, options);
   const abs = resolve(options.cwd ?? process.cwd(), dir);
   try {
@@ -318,6 +428,26 @@ export async function writeOutputDir(
   } catch (e) {
     if (e instanceof OutputDirError) throw e;
     throw fsError(dir, e);
+  }
+}
+
+/**
+ * An output the next run would not recognise could never be replaced: the manifest must be one of
+ * {@link OUTPUT_KINDS}' and each data file one its kind owns. A programming error, so not an OutputDirError.
+ */
+function checkContent(content: OutputContent): void {
+  const kind = OUTPUT_KINDS.find((k) => k.manifest === content.manifest);
+  if (!kind) {
+    throw new Error(
+      `writeOutputDir: ${JSON.stringify(content.manifest)} is not the manifest of any output kind (${OUTPUT_KINDS.map((k) => k.manifest).join(", ")})`,
+    );
+  }
+  const names = content.data.map((f) => f.name);
+  const stray = names.filter((n, i) => !kind.data.includes(n) || names.indexOf(n) !== i);
+  if (stray.length > 0) {
+    throw new Error(
+      `writeOutputDir: a ${kind.name} output holds ${kind.data.length > 0 ? kind.data.join(", ") : "no data files"} (each once) beside ${kind.manifest}, not ${stray.join(", ")}`,
+    );
   }
 }
 
@@ -357,8 +487,9 @@ async function replaceInPlace(
   // From here the manifest names the transitional files, so the final names are free to be replaced.
   await rename(manifestTemp(1), join(abs, content.manifest));
   step("remove-other-manifests");
-  for (const other of Object.keys(OUTPUT_MANIFESTS)) {
-    if (other !== content.manifest) await rm(join(abs, other), { force: true });
+  // Whatever kind was here, the new manifest alone marks the directory now.
+  for (const kind of OUTPUT_KINDS) {
+    if (kind.manifest !== content.manifest) await rm(join(abs, kind.manifest), { force: true });
   }
   step("swap-data");
   for (const f of content.data) {
@@ -369,11 +500,17 @@ async function replaceInPlace(
     await link(from, temp).catch(() => writeDurably(temp, f.bytes));
     await rename(temp, join(abs, f.name));
   }
-  await writeDurably(manifestTemp(2), content.render(new Map(content.data.map((f) => [f.name, f.name]))));
+  // Without data files the committed manifest already names the final files: no need to write it twice.
+  if (content.data.length > 0) {
+    await writeDurably(manifestTemp(2), content.render(new Map(content.data.map((f) => [f.name, f.name]))));
+  }
   step("commit-final");
-  await rename(manifestTemp(2), join(abs, content.manifest));
+  if (content.data.length > 0) await rename(manifestTemp(2), join(abs, content.manifest));
   step("cleanup");
-  await removeStaleInside(abs, new Set([content.manifest, ...content.data.map((f) => f.name)]));
+  const keep = new Set([content.manifest, ...content.data.map((f) => f.name)]);
+  // The data files of the kind replaced (or of the same kind, no longer written) go last.
+  for (const name of OUTPUT_FILES) if (!keep.has(name)) await rm(join(abs, name), { force: true });
+  await removeStaleInside(abs, keep);
 }
 
 /**
