@@ -10,6 +10,13 @@ export {
 } from "./kernels.js";
 export { type NonFiniteWeight, nonFiniteWeights } from "./non-finite.js";
 export { checkWeights, type Executor, type PrepareOptions, prepare } from "./prepare.js";
+export {
+  type KindProfile,
+  type NodeProfile,
+  type ProfiledRun,
+  type RunProfile,
+  topNodes,
+} from "./profile.js";
 export { tensor } from "./tensor.js";
 export {
   BINARY_FILE,

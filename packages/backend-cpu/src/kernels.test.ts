@@ -90,6 +90,20 @@ describe("kernels against hand-computed values", () => {
     );
   });
 
+  it("maxPool: padding never wins, a NaN tap makes its windows NaN whatever comes after it", () => {
+    // All negative: a zero from the padding would win if padding were read.
+    const neg = runNode(
+      { op: "maxPool", input: "x", poolSize: 3, strides: 1, padding: 1 },
+      [1, 2, 2, 1],
+      Float32Array.from([-4, -3, -2, -1]),
+    );
+    expect(Array.from(neg.out.data)).toEqual([-1, -1, -1, -1]);
+    // NaN at (0,0), then larger values later in each window: windows holding it stay NaN, the others do not.
+    const x = Float32Array.from([Number.NaN, 5, 7, 9, 1, 2, 3, 4, 6]);
+    const r = runNode({ op: "maxPool", input: "x", poolSize: 2, strides: 1 }, [1, 3, 3, 1], x);
+    expect(Array.from(r.out.data)).toEqual([Number.NaN, 7, 9, 6]);
+  });
+
   it("avgPool excludes the padding from the divisor unless countIncludePad", () => {
     const x = Float32Array.from([1, 2, 3, 4]);
     const ex = runNode({ op: "avgPool", input: "x", poolSize: 3, strides: 1, padding: 1 }, [1, 2, 2, 1], x);

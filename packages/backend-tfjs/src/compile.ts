@@ -16,7 +16,11 @@ import { CompileError, type CompileErrorCode } from "./errors.js";
 import { assembleModel, type LowerContext, type Lowering, lowerContext } from "./lowering.js";
 import { lowerings } from "./lowerings.js";
 import { checkLayerId, layerNameFor, nodeIdForLayer } from "./names.js";
+import { canFuseActivation } from "./optimize/fusable.js";
+import { type ActivationPlan, planActivations } from "./optimize/fuse.js";
+import { inferenceRewrite } from "./optimize/rewrite.js";
 import { compilePortable } from "./portable/lower.js";
+import { lowerPortablePool } from "./portable/pool.js";
 import { setModelWeights } from "./weights.js";
 
 /**
@@ -26,9 +30,24 @@ import { setModelWeights } from "./weights.js";
  */
 export type CompileTarget = "trainable" | "portable";
 
+/**
+ * `none` (default): one layer (or a few parts) per node, as the graph says. `inference`: exact rewrites
+ * for a model that only predicts — dropout dropped; batchNorm folded into the conv2d /
+ * conv2dTranspose / dense it alone reads; an activation (relu, sigmoid, tanh, last-axis softmax) made
+ * the `activation` of the conv / dense layer it alone reads; a zeroPad merged into the conv2d it alone
+ * reads, and conv pads equal to `same` lowered as `same`; in the trainable target, maxPool / avgPool as
+ * tfjs's built-in pooling layers where one computes them exactly (the portable target always does). A node that is a graph output, or whose output
+ * another node also reads, is never fused away; nodes that share weights (`shareWeights`) keep their own
+ * layers in the trainable target. With both targets; the model's weights are the folded ones, so read
+ * them with the rewritten graph, not the original (outputs and inputs are unchanged).
+ */
+export type CompileOptimize = "none" | "inference";
+
 export interface CompileOptions {
   /** What the model is for (default `trainable`); see {@link CompileTarget}. */
   target?: CompileTarget;
+  /** Graph rewrites for inference (default `none`); see {@link CompileOptimize}. */
+  optimize?: CompileOptimize;
   /** Initial weights keyed `nodeId/weightName` (e.g. from backend-cpu); by default `initWeights(graph, { seed })`. */
   weights?: WeightMap;
   /** Seed of the default initial weights (0). */
@@ -154,16 +173,70 @@ function replay(
  * A failed compile disposes every layer variable it made.
  */
 export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel {
+  const inference = opts.optimize === "inference";
   if (opts.target === "portable") {
-    return compilePortable(graph, opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 }));
+    const weights = opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 });
+    if (!inference) return compilePortable(graph, weights);
+    // NOTE: portable folds batchNorm itself, together with baked fusion weights and biasAdd.
+    const r = inferenceRewrite(graph, weights, { foldBatchNorm: false });
+    return compilePortable(r.graph, r.weights, { fuseActivations: true });
   }
   const issue = checkCompilable(graph)[0];
   if (issue) throw compileErrorOf(issue);
+  if (inference) {
+    const r = inferenceRewrite(graph, opts.weights ?? initWeights(graph, { seed: opts.seed ?? 0 }), {
+      foldBatchNorm: true,
+    });
+    return compileTrainable(r.graph, { ...opts, weights: r.weights }, fusionPlan(r.graph), true);
+  }
+  return compileTrainable(graph, opts, NO_FUSION, false);
+}
+
+/**
+ * Under `optimize: "inference"`, a pool as tfjs's built-in pooling layers (the portable target's exact
+ * lowering: edge padding for max, zero padding when pads count), which run much faster than the general
+ * Pool2d layer (one strided slice per window tap); undefined when no built-in computes it.
+ */
+function builtinPool(node: GraphNode, ctx: LowerContext): tf.SymbolicTensor | undefined {
+  if (node.kind !== "maxPool" && node.kind !== "avgPool") return undefined;
+  const countIncludePad = node.kind === "avgPool" && node.params.countIncludePad;
+  try {
+    // NOTE: the portable lowering checks its params before it builds any layer, so a refusal leaves none.
+    return lowerPortablePool(node.kind === "maxPool" ? "max" : "avg", node.params, countIncludePad, ctx);
+  } catch (e) {
+    if (e instanceof CompileError) return undefined;
+    throw e;
+  }
+}
+
+const NO_FUSION: ActivationPlan = { activation: new Map(), aliasOf: new Map() };
+
+/** Activation fusion in the trainable target: single built-in layers only, never a shared one. */
+function fusionPlan(graph: Graph): ActivationPlan {
+  const shared = new Set(
+    graph.nodes.flatMap((n) => (n.shareWeights === undefined ? [] : [n.id, n.shareWeights])),
+  );
+  const channels = new Map<string, number>([
+    ...graph.inputs.map((i): [string, number] => [i.id, i.shape.at(-1) ?? 0]),
+    ...graph.nodes.map((n): [string, number] => [n.id, n.shape.at(-1) ?? 0]),
+  ]);
+  return planActivations(graph.nodes, graph.outputs, {
+    chainEnd: (p) => p.id,
+    canFuse: (p) => !shared.has(p.id) && canFuseActivation(p, channels.get(p.inputs[0] ?? "") ?? 0, false),
+  });
+}
+
+function compileTrainable(
+  graph: Graph,
+  opts: CompileOptions,
+  fused: ActivationPlan,
+  inference: boolean,
+): tf.LayersModel {
   // NOTE: layer weights are variables, which tf.tidy leaves alone; compile is synchronous, so every
   // variable registered since the snapshot is this compile's, and a failure disposes them all.
   const before = new Set(Object.keys(tf.engine().registeredVariables));
   try {
-    return lowerGraph(graph, opts);
+    return lowerGraph(graph, opts, fused, inference);
   } catch (e) {
     for (const [name, v] of Object.entries(tf.engine().registeredVariables)) {
       if (!before.has(name)) v.dispose();
@@ -172,7 +245,12 @@ export function compile(graph: Graph, opts: CompileOptions = {}): tf.LayersModel
   }
 }
 
-function lowerGraph(graph: Graph, opts: CompileOptions): tf.LayersModel {
+function lowerGraph(
+  graph: Graph,
+  opts: CompileOptions,
+  fused: ActivationPlan,
+  inference: boolean,
+): tf.LayersModel {
   assertBackendReady();
   const tensors = new Map<string, tf.SymbolicTensor>();
   const shapes = new Map<string, Shape>();
@@ -211,6 +289,12 @@ function lowerGraph(graph: Graph, opts: CompileOptions): tf.LayersModel {
   for (const node of graph.nodes as readonly GraphNode[]) {
     if (!live.has(node.id)) continue;
     checkLayerId(node.id);
+    const alias = fused.aliasOf.get(node.id);
+    if (alias !== undefined) {
+      // A fused activation's output is its producer's layer output.
+      tensors.set(node.id, tensors.get(alias)!);
+      continue;
+    }
     const ins = node.inputs.map((id) => {
       const t = tensors.get(id);
       if (!t)
@@ -228,7 +312,8 @@ function lowerGraph(graph: Graph, opts: CompileOptions): tf.LayersModel {
     } else if (targets.has(node.id)) {
       out = replay(owner(node.id, node), ins, (_suffix, layer) => layer);
     } else {
-      out = lowerChecked(node, lowerContext(graph, node.id, ins, inputShapesOf(node)));
+      const ctx = lowerContext(graph, node.id, ins, inputShapesOf(node), fused.activation.get(node.id));
+      out = (inference ? builtinPool(node, ctx) : undefined) ?? lowerChecked(node, ctx);
     }
     const got = out.shape.slice(1);
     if (got.length !== node.shape.length || got.some((d, i) => d !== node.shape[i])) {

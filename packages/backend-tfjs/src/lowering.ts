@@ -2,6 +2,7 @@ import type { Graph, GraphNodeOf, OpKind, Shape } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { CompileError, type CompileErrorCode } from "./errors.js";
 import { layerNameFor } from "./names.js";
+import type { FusedActivation } from "./optimize/activation.js";
 
 /** What a lowering gets besides its node: its inputs' tensors and shapes, and naming/error helpers. */
 export interface LowerContext {
@@ -19,6 +20,11 @@ export interface LowerContext {
   name(part?: string): string;
   /** Throws a {@link CompileError} naming this node. */
   fail(code: CompileErrorCode, message: string, hint?: string): never;
+  /**
+   * An activation the node's layer applies itself (`optimize: "inference"` fused the activation node
+   * after it); only conv2d, conv2dTranspose and dense lowerings read it.
+   */
+  readonly activation?: FusedActivation;
 }
 
 /** Lowers one node to tfjs layers applied to its inputs; returns the node's output tensor. */
@@ -29,17 +35,32 @@ export function lowerContext(
   nodeId: string,
   inputs: readonly tf.SymbolicTensor[],
   inputShapes: readonly Shape[],
+  activation?: FusedActivation,
 ): LowerContext {
   return {
     graph,
     nodeId,
     inputs,
     inputShapes,
+    ...(activation === undefined ? {} : { activation }),
     name: (part) => layerNameFor(part === undefined ? nodeId : `${nodeId}/${part}`),
     fail(code, message, hint) {
       throw new CompileError(nodeId, code, message, hint);
     },
   };
+}
+
+/**
+ * Fails naming the node when a fused activation reached a lowering that cannot apply it: the planner
+ * ({@link canFuseActivation}) and the lowerings must agree, and a silent drop would change the output.
+ */
+export function refuseActivation(ctx: LowerContext, why: string): void {
+  if (ctx.activation === undefined) return;
+  ctx.fail(
+    "unsupported_params",
+    `cannot apply the fused ${ctx.activation} activation: ${why}`,
+    "this is a bug in @fusegraph/backend-tfjs's inference optimisation; please report it with the spec",
+  );
 }
 
 /** The first input, which every single-input op has by arity. */

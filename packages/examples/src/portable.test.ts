@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile, predict, useBackend } from "@fusegraph/backend-tfjs";
-import { createRng, type Graph, initWeights, type TensorData, type WeightMap } from "@fusegraph/dsl";
+import type { Graph, TensorData, WeightMap } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { relativeError, seededInputs } from "./__fixtures__/agreement.js";
 import { graphOf } from "./__fixtures__/graphs.js";
+import { nonTrivialWeights } from "./__fixtures__/weights.js";
 import { listExamples } from "./index.js";
 
 /** The brief's bound: max |portable - trainable| over the output's max |value|. */
@@ -16,30 +17,6 @@ const TOLERANCE = 1e-4;
 const SAMPLES = new URL("../../cli/samples/", import.meta.url);
 
 const backend = await useBackend("wasm");
-
-/**
- * Seeded weights with non-identity batchNorm statistics and fusion weights, so folding and baking are
- * exercised: gamma in [0.5, 1.5), beta and moving mean in [-0.5, 0.5), variance in [0.2, 2.2),
- * weightedAdd weights in [-1, 1) and its bias in [-0.5, 0.5).
- */
-export function nonTrivialWeights(graph: Graph, seed: number): WeightMap {
-  const weights = initWeights(graph, { seed });
-  const rng = createRng(seed * 31 + 7);
-  for (const [key, t] of weights) {
-    const name = key.slice(key.lastIndexOf("/") + 1);
-    const draw: Record<string, () => number> = {
-      gamma: () => 0.5 + rng(),
-      beta: () => rng() - 0.5,
-      movingMean: () => rng() - 0.5,
-      movingVariance: () => 0.2 + 2 * rng(),
-      weights: () => 2 * rng() - 1,
-      bias: () => rng() - 0.5,
-    };
-    const f = draw[name];
-    if (f) for (let i = 0; i < t.data.length; i++) t.data[i] = f();
-  }
-  return weights;
-}
 
 /** model.json's layer class names and its weight bytes, saved through tfjs's own save handler. */
 async function saved(

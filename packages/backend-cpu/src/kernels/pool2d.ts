@@ -37,12 +37,16 @@ export function pool2d(
   mode: "max" | "avg",
   countPad: boolean,
 ): void {
+  if (mode === "max") {
+    maxPool2d(x, y, batch, g);
+    return;
+  }
   const { H, W, C, outH, outW, pads } = g;
   const acc = new Float64Array(C);
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
-        acc.fill(mode === "max" ? Number.NEGATIVE_INFINITY : 0);
+        acc.fill(0);
         let count = 0;
         for (let ky = 0; ky < g.kh; ky++) {
           const iy = oy * g.sh - pads.top + ky * g.dh;
@@ -53,17 +57,42 @@ export function pool2d(
             if (countPad ? inPadY && ix >= -pads.left && ix < W + pads.right : inside) count++;
             if (!inside) continue;
             const s = ((b * H + iy) * W + ix) * C;
-            if (mode === "max") {
-              for (let c = 0; c < C; c++) {
-                const v = x[s + c]!;
-                if (v > acc[c]! || Number.isNaN(v)) acc[c] = v;
-              }
-            } else for (let c = 0; c < C; c++) acc[c]! += x[s + c]!;
+            for (let c = 0; c < C; c++) acc[c]! += x[s + c]!;
           }
         }
         const d = ((b * outH + oy) * outW + ox) * C;
-        if (mode === "max") for (let c = 0; c < C; c++) y[d + c] = acc[c]!;
-        else for (let c = 0; c < C; c++) y[d + c] = count > 0 ? acc[c]! / count : 0;
+        for (let c = 0; c < C; c++) y[d + c] = count > 0 ? acc[c]! / count : 0;
+      }
+    }
+  }
+}
+
+/**
+ * Max pooling straight into `y`, without the average's per-tap counting. Warm, both loops take ~3 ms on
+ * ResNet-50's 112x112x64 pool; cold (ResNet-50 runs its one maxPool once per inference, so it is often
+ * not yet optimised) this one took 11-15 ms against 27-33 ms. A NaN tap stays, as the
+ * shared loop did; taps outside the input are skipped, so padding never wins.
+ */
+function maxPool2d(x: Float32Array, y: Float32Array, batch: number, g: PoolGeom): void {
+  const { H, W, C, outH, outW, pads, kh, kw, sh, sw, dh, dw } = g;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const d = ((b * outH + oy) * outW + ox) * C;
+        y.fill(Number.NEGATIVE_INFINITY, d, d + C);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pads.top + ky * dh;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pads.left + kx * dw;
+            if (ix < 0 || ix >= W) continue;
+            const s = ((b * H + iy) * W + ix) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[s + c]!;
+              if (v > y[d + c]! || Number.isNaN(v)) y[d + c] = v;
+            }
+          }
+        }
       }
     }
   }

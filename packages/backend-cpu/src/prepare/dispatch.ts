@@ -1,15 +1,28 @@
-import { type CoreKind, type Graph, type Shape, type WeightMap, weightKey } from "@fusegraph/dsl";
+import {
+  type CoreKind,
+  type Graph,
+  type OpDef,
+  ops,
+  type Shape,
+  type WeightMap,
+  weightKey,
+} from "@fusegraph/dsl";
 import { fusedActivation } from "../kernels/activate.js";
 import { batchNormAffine } from "../kernels/batchNorm.js";
 import type { Compute, Kernel, KernelArgs, KernelTable } from "../kernels/types.js";
 import type { PlanStep } from "../plan.js";
+import type { StepInfo } from "../profile.js";
 import type { WasmContext } from "../wasm/context.js";
 import type { CoreNode } from "./expand.js";
 import type { FusedNode } from "./fusion-plan.js";
 
-/** A step ready to run: its kernel's Compute, the values it reads and the one it writes. */
+/**
+ * A step ready to run: its kernel's Compute, the values it reads and the one it writes, and what a
+ * profile reports of it (`info`: the head node, its kernel kind, MACs and the nodes it took over).
+ */
 export interface Step extends PlanStep {
   compute: Compute;
+  info: StepInfo;
 }
 
 /**
@@ -30,6 +43,14 @@ export function dispatch(
   for (const n of nodes) shapes.set(n.id, n.shape);
   // NOTE: checkWeights has run and expansion carried the composites' weights over, so every key exists.
   const weightOf = (id: string) => (name: string) => weights.get(weightKey(id, name))!.data;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  // The dsl's cost model, applied to the expanded nodes (a composite's parts carry its MACs).
+  const macsOf = (n: CoreNode) =>
+    (ops[n.kind] as OpDef<string, unknown>).macs({
+      inputs: n.inputs.map((i) => shapes.get(i) ?? []),
+      params: n.params,
+      output: n.shape,
+    });
   return plan.map(({ node, batchNorm, residual, activation, covers }) => {
     const args: KernelArgs<CoreKind> = {
       node,
@@ -48,6 +69,13 @@ export function dispatch(
       throw new TypeError(`the ${node.kind} kernel aliases its input, so it cannot take over "${out}"`);
     }
     const inputs = residual !== undefined ? [node.inputs[0]!, residual] : [...node.inputs];
-    return { out, inputs, alias: compute.aliasesInput === true, compute };
+    const covered = covers.map((id) => byId.get(id)!);
+    const info: StepInfo = {
+      id: node.id,
+      kind: node.kind,
+      macsPerExample: covered.reduce((sum, n) => sum + macsOf(n), 0),
+      fused: covered.slice(1).map((n) => ({ id: n.id, kind: n.kind })),
+    };
+    return { out, inputs, alias: compute.aliasesInput === true, compute, info };
   });
 }

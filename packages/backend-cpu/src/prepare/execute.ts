@@ -4,6 +4,7 @@ import { GEMM_KC, GEMM_MC } from "../gemm.js";
 import type { Runtime } from "../kernels/types.js";
 import type { BufferPlan } from "../plan.js";
 import { WorkerPool } from "../pool.js";
+import { type ProfiledRun, summarizeProfile } from "../profile.js";
 import { sharedFloats } from "../tensor.js";
 import type { WasmContext } from "../wasm/context.js";
 import { checkInputs } from "./check-inputs.js";
@@ -21,6 +22,12 @@ export interface Executor {
   readonly kernel: GemmKernel;
   /** Tensors keyed by input id, batch first; returns one tensor per graph output. */
   run(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData>;
+  /**
+   * `run`, timing each step on the calling thread around its whole kernel (worker-thread GEMM slices
+   * included, since the kernel returns only when they are done): the same outputs, bit for bit, and a
+   * per-kernel-kind profile of that run. `run` itself reads no clock.
+   */
+  profile(inputs: Readonly<Record<string, TensorData>>): ProfiledRun;
   /** Stops the worker threads; the executor cannot run afterwards. */
   dispose(): void;
 }
@@ -59,20 +66,22 @@ export function executor({ graph, shapes, steps, plan, threads, kernel, wasm }: 
     return data.subarray(s.offset * batch, (s.offset + s.size) * batch);
   };
 
-  return {
-    graph,
-    arenaFloatsPerExample: plan.peak,
-    kernel,
-    run(inputs) {
-      if (disposed) throw new ExecutionError("disposed", "executor was disposed");
-      const batch = checkInputs(graph, inputs);
-      if (arena?.batch !== batch) {
-        const n = plan.peak * batch;
-        // NOTE: a reused wasm region is zeroed like a fresh one, so no kernel sees another batch's values.
-        arena = { batch, data: wasm ? wasm.arena(n).fill(0) : sharedFloats(n) };
-      }
-      const data = arena.data;
-      for (const i of graph.inputs) view(i.id, batch, data).set(inputs[i.id]!.data);
+  /** Runs every step; with `ms`, stores each step's time there (consecutive clock reads, so they sum up). */
+  const execute = (
+    inputs: Readonly<Record<string, TensorData>>,
+    ms: number[] | undefined,
+  ): { outputs: Record<string, TensorData>; batch: number } => {
+    if (disposed) throw new ExecutionError("disposed", "executor was disposed");
+    const batch = checkInputs(graph, inputs);
+    if (arena?.batch !== batch) {
+      const n = plan.peak * batch;
+      // NOTE: a reused wasm region is zeroed like a fresh one, so no kernel sees another batch's values.
+      arena = { batch, data: wasm ? wasm.arena(n).fill(0) : sharedFloats(n) };
+    }
+    const data = arena.data;
+    for (const i of graph.inputs) view(i.id, batch, data).set(inputs[i.id]!.data);
+    // NOTE: one loop without a clock and one with, so that `run` pays nothing for profiling.
+    if (ms === undefined) {
       for (const s of running) {
         s.compute.run(
           s.inputs.map((i) => view(i, batch, data)),
@@ -81,11 +90,48 @@ export function executor({ graph, shapes, steps, plan, threads, kernel, wasm }: 
           rt,
         );
       }
-      const result: Record<string, TensorData> = {};
-      for (const o of graph.outputs) {
-        result[o] = { shape: [batch, ...(shapes.get(o) ?? [])], data: view(o, batch, data).slice() };
-      }
-      return result;
+    } else {
+      let last = performance.now();
+      running.forEach((s, k) => {
+        s.compute.run(
+          s.inputs.map((i) => view(i, batch, data)),
+          view(s.out, batch, data),
+          batch,
+          rt,
+        );
+        const now = performance.now();
+        ms[k] = now - last;
+        last = now;
+      });
+    }
+    const result: Record<string, TensorData> = {};
+    for (const o of graph.outputs) {
+      result[o] = { shape: [batch, ...(shapes.get(o) ?? [])], data: view(o, batch, data).slice() };
+    }
+    return { outputs: result, batch };
+  };
+
+  return {
+    graph,
+    arenaFloatsPerExample: plan.peak,
+    kernel,
+    run(inputs) {
+      return execute(inputs, undefined).outputs;
+    },
+    profile(inputs) {
+      const start = performance.now();
+      const ms = new Array<number>(running.length);
+      const { outputs, batch } = execute(inputs, ms);
+      const totalMs = performance.now() - start;
+      return {
+        outputs,
+        profile: summarizeProfile(
+          running.map((s) => s.info),
+          ms,
+          batch,
+          totalMs,
+        ),
+      };
     },
     dispose() {
       disposed = true;

@@ -1,7 +1,7 @@
 import { toPair, transposeWindow2d } from "@fusegraph/dsl";
 import * as tf from "@tensorflow/tfjs";
 import { DilatedConv2dTranspose } from "../layers/dilated-conv2d-transpose.js";
-import { apply, type Lowering, only, onlyShape } from "../lowering.js";
+import { apply, type Lowering, only, onlyShape, refuseActivation } from "../lowering.js";
 import { cropping, zeroPad } from "./window.js";
 
 /**
@@ -16,10 +16,16 @@ export const conv2dTranspose: Lowering<"conv2dTranspose"> = (node, ctx) => {
   const dilation = toPair(p.dilation);
   const dilated = dilation.some((d) => d > 1);
   const padding = p.padding === "same" && !dilated ? "same" : "valid";
+  if (padding !== "same") refuseActivation(ctx, "the layer's output is cropped or zero-extended after it");
   const common = { name: ctx.name(), filters: p.filters, kernelSize, strides, useBias: p.useBias };
   const layer = dilated
     ? new DilatedConv2dTranspose({ ...common, dilation })
-    : tf.layers.conv2dTranspose({ ...common, padding, kernelInitializer: "zeros" });
+    : tf.layers.conv2dTranspose({
+        ...common,
+        padding,
+        kernelInitializer: "zeros",
+        activation: ctx.activation,
+      });
   const y = apply(layer, only(ctx));
   if (padding === "same") return y;
   const [h = 0, w = 0] = onlyShape(ctx);

@@ -35,6 +35,7 @@ export function lowerPortableConv2d(node: GraphNodeOf<"conv2d">, ctx: LowerConte
     dilationRate: dilation,
     depthMultiplier: p.filters / p.groups,
     useBias: p.useBias,
+    activation: ctx.activation,
   });
   return apply(layer, x);
 }

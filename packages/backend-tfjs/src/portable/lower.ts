@@ -16,6 +16,8 @@ import { CompileError } from "../errors.js";
 import { apply, assembleModel, type LowerContext, lowerContext, only } from "../lowering.js";
 import { lowerings } from "../lowerings.js";
 import { checkLayerId, layerNameFor, nodeIdForLayer } from "../names.js";
+import { canFuseActivation } from "../optimize/fusable.js";
+import { type ActivationPlan, planActivations } from "../optimize/fuse.js";
 import { weightOf } from "./bake.js";
 import { assertPortable } from "./builtins.js";
 import { lowerPortableConv2d } from "./conv.js";
@@ -177,6 +179,16 @@ function setWeights(node: GraphNode, layer: tf.layers.Layer, values: readonly Te
   tf.dispose(tensors);
 }
 
+export interface PortableOptions {
+  /**
+   * Fuse an activation into the conv2d / conv2dTranspose / dense layer (after anything folded into
+   * it) whose output only the activation reads (see {@link planActivations}).
+   */
+  fuseActivations?: boolean;
+}
+
+const NO_FUSION: ActivationPlan = { activation: new Map(), aliasOf: new Map() };
+
 /**
  * Compiles a graph for inference into a LayersModel of tfjs's built-in layer classes only, so its
  * model.json loads in plain tfjs: composites expanded, batchNorm / baked fusion weights / biasAdd folded
@@ -185,13 +197,17 @@ function setWeights(node: GraphNode, layer: tf.layers.Layer, values: readonly Te
  * function as the trainable model with the same weights. Throws {@link CompileError} naming the node
  * when a node has no exact built-in equivalent.
  */
-export function compilePortable(graph: Graph, weights: WeightMap): tf.LayersModel {
+export function compilePortable(
+  graph: Graph,
+  weights: WeightMap,
+  opts: PortableOptions = {},
+): tf.LayersModel {
   assertBackendReady();
   // NOTE: as compile does: compiling is synchronous, so every variable registered since this snapshot
   // is this compile's, and a failure disposes them all.
   const before = new Set(Object.keys(tf.engine().registeredVariables));
   try {
-    return lowerPortable(graph, weights);
+    return lowerPortable(graph, weights, opts);
   } catch (e) {
     for (const [name, v] of Object.entries(tf.engine().registeredVariables))
       if (!before.has(name)) v.dispose();
@@ -199,7 +215,7 @@ export function compilePortable(graph: Graph, weights: WeightMap): tf.LayersMode
   }
 }
 
-function lowerPortable(graph: Graph, weights: WeightMap): tf.LayersModel {
+function lowerPortable(graph: Graph, weights: WeightMap, opts: PortableOptions): tf.LayersModel {
   for (const i of graph.inputs) checkLayerId(i.id);
   for (const n of graph.nodes) checkLayerId(n.id);
   const g = inferenceGraph(graph, weights);
@@ -207,6 +223,16 @@ function lowerPortable(graph: Graph, weights: WeightMap): tf.LayersModel {
   const env: PortableEnv = { plan, weights: g.weights };
   const tensors = new Map<string, tf.SymbolicTensor>();
   const shapes = new Map<string, Shape>(g.inputs.map((i) => [i.id, i.shape]));
+  const allShapes = new Map<string, Shape>([
+    ...shapes,
+    ...g.nodes.map((n): [string, Shape] => [n.id, n.shape]),
+  ]);
+  const fused = opts.fuseActivations
+    ? planActivations(g.nodes, g.outputs, {
+        chainEnd: (p) => plan.folds.get(p.id)?.absorbed.at(-1)?.id ?? p.id,
+        canFuse: (p) => canFuseActivation(p, allShapes.get(p.inputs[0] ?? "")?.at(-1) ?? 0, true),
+      })
+    : NO_FUSION;
   const inputs = g.inputs.map((i) => {
     const t = tf.input({ shape: [...i.shape], name: layerNameFor(i.id) });
     tensors.set(i.id, t);
@@ -226,7 +252,7 @@ function lowerPortable(graph: Graph, weights: WeightMap): tf.LayersModel {
   for (const node of g.nodes) {
     shapes.set(node.id, node.shape);
     if (bakedOnly.has(node.id)) continue;
-    const alias = plan.aliasOf.get(node.id);
+    const alias = plan.aliasOf.get(node.id) ?? fused.aliasOf.get(node.id);
     if (alias !== undefined) {
       tensors.set(node.id, tensors.get(alias)!);
       continue;
@@ -242,7 +268,7 @@ function lowerPortable(graph: Graph, weights: WeightMap): tf.LayersModel {
       if (!t) throw new CompileError(node.id, "unknown_node", `input "${id}" is not defined before the node`);
       return t;
     });
-    const ctx = lowerContext(graph, node.id, used, inputShapes);
+    const ctx = lowerContext(graph, node.id, used, inputShapes, fused.activation.get(node.id));
     let out: tf.SymbolicTensor;
     try {
       // A producer with an affine map folded in gains a bias for the map's shift.

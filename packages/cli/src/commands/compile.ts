@@ -14,6 +14,8 @@ export type CompileBackend = "tfjs" | "cpu" | "onnx" | "pytorch";
 export const COMPILE_BACKENDS: readonly CompileBackend[] = ["tfjs", "cpu", "onnx", "pytorch"];
 /** The ONNX opsets `--opset` accepts (backend-onnx's SUPPORTED_OPSETS; 17 by default). */
 const ONNX_OPSETS: readonly string[] = ["17", "18", "19"];
+export type CompileOptimize = "none" | "inference";
+const OPTIMIZE_MODES: readonly CompileOptimize[] = ["none", "inference"];
 
 export interface CompileOptions {
   backend: CompileBackend;
@@ -23,6 +25,8 @@ export interface CompileOptions {
   force?: boolean;
   /** tfjs only: an inference model of tfjs's built-in layers alone (BN folded, fusion weights baked in). */
   portable?: boolean;
+  /** tfjs only: `inference` folds batchNorm, fuses activations into convs and drops dropout (same outputs). */
+  optimize?: CompileOptimize;
   /** onnx only: the opset of the exported model (17 by default). */
   opset?: string;
   json?: boolean;
@@ -110,13 +114,14 @@ export async function writeCompiled(
   {
     overwrite = false,
     portable = false,
+    optimize = "none",
     opset,
-  }: { overwrite?: boolean; portable?: boolean; opset?: number } = {},
+  }: { overwrite?: boolean; portable?: boolean; optimize?: CompileOptimize; opset?: number } = {},
 ): Promise<CompileResult> {
   let files: string[];
   if (backend === "tfjs") {
     const tfjs = await loadTfjs();
-    const model = tfjs.compile(graph, { weights, target: portable ? "portable" : "trainable" });
+    const model = tfjs.compile(graph, { weights, target: portable ? "portable" : "trainable", optimize });
     try {
       await tfjs.saveModel(model, dir, { overwrite });
     } finally {
@@ -162,6 +167,9 @@ export async function runCompile(
         : "--portable applies to --backend tfjs only (the cpu backend writes weights, not a model)",
     );
   }
+  if (options.optimize === "inference" && options.backend !== "tfjs") {
+    throw new UsageError(`--optimize applies to --backend tfjs only (got --backend ${options.backend})`);
+  }
   if (options.opset !== undefined && options.backend !== "onnx") {
     throw new UsageError(`--opset applies to --backend onnx only (got --backend ${options.backend})`);
   }
@@ -191,6 +199,7 @@ export async function runCompile(
     result = await writeCompiled(graph, weights, options.backend, dir, {
       overwrite: options.force === true,
       portable: options.portable === true,
+      optimize: options.optimize ?? "none",
       ...(options.opset !== undefined ? { opset: Number(options.opset) } : {}),
     });
   } catch (e) {
@@ -249,6 +258,8 @@ export function registerCompile(
         "                  + train_ddp.py (DistributedDataParallel training under torchrun; docs/scale-out.md)\n" +
         "  --portable      (tfjs) an inference model.json of tfjs's built-in layers only: batchNorm folded into\n" +
         "                  its conv, fusion weights baked in; plain tf.loadLayersModel loads it, no fusegraph code\n" +
+        "  --optimize inference  (tfjs) a model for prediction only: batchNorm folded, activations fused into\n" +
+        "                  their conv/dense layer, dropout dropped; the same outputs, fewer layers, faster\n" +
         "Weights are initialised from --seed (the same seed gives the same weights on both backends), or\n" +
         "taken from a fusegraph weights directory with --weights. An existing output is only replaced\n" +
         "with --force (otherwise exit 2), and only if fusegraph wrote it: --out never replaces the current\n" +
@@ -265,6 +276,12 @@ export function registerCompile(
     .option(
       "--portable",
       "tfjs: write an inference model that uses only tfjs's built-in layers (loads in plain tfjs, no fusegraph import)",
+    )
+    .option(
+      "--optimize <mode>",
+      "tfjs: none, or inference (fold batchNorm, fuse activations, drop dropout; same outputs)",
+      parseChoice(OPTIMIZE_MODES),
+      "none",
     )
     .option("--opset <n>", "onnx: the ONNX opset of the model (17, 18 or 19; default 17)")
     .option("--json", "print JSON: { ok, backend, target, out, files, bytes, params }")

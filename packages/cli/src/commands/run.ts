@@ -1,6 +1,7 @@
 import { lstat, rm } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { formatShape, type TensorData } from "@fusegraph/dsl";
+import type { RunProfile } from "@fusegraph/backend-cpu";
+import { formatShape, type Graph, type TensorData, type WeightMap } from "@fusegraph/dsl";
 import { writeOutputFile } from "@fusegraph/dsl/node";
 import type { Command } from "commander";
 import { resolveWeights, runCpu, runTfjs, TFJS_RUNTIMES, type TfjsRuntime } from "../backends.js";
@@ -26,6 +27,118 @@ export interface RunOptions {
   batch?: number;
   out?: string;
   json?: boolean;
+  profile?: boolean;
+}
+
+/** Nodes the `--profile` table lists after the kinds. */
+export const PROFILE_TOP_NODES = 5;
+
+/** The `profile` field of `run --profile --json`. */
+export interface ProfileReport {
+  totalMs: number;
+  kinds: {
+    kind: string;
+    calls: number;
+    ms: number;
+    share: number;
+    macs: number;
+    gmacPerSecond: number | null;
+  }[];
+  /** Every step that ran, slowest first. */
+  nodes: { id: string; kind: string; ms: number }[];
+}
+
+/** The JSON form of a backend-cpu run profile: kinds slowest first, every node slowest first. */
+export function profileReport(p: RunProfile): ProfileReport {
+  return {
+    totalMs: p.totalMs,
+    kinds: p.kinds.map(({ kind, calls, ms, share, macs, gmacPerSecond }) => ({
+      kind,
+      calls,
+      ms,
+      share,
+      macs,
+      gmacPerSecond,
+    })),
+    nodes: [...p.nodes].sort((a, b) => b.ms - a.ms).map(({ id, kind, ms }) => ({ id, kind, ms })),
+  };
+}
+
+/**
+ * The `--profile` tables: one row per kernel kind (slowest first; what its steps took over in the last
+ * column), the time outside the kernels (input checks and copies), the total, then the slowest nodes.
+ */
+export function renderProfile(p: RunProfile): string {
+  const ms = (x: number) => x.toFixed(2);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const share = (x: number) => (p.totalMs > 0 ? x / p.totalMs : 0);
+  const fused = (f: Readonly<Partial<Record<string, number>>>) =>
+    Object.entries(f)
+      .map(([kind, n]) => `${kind} x${n}`)
+      .join(", ");
+  const macs = p.kinds.reduce((a, k) => a + k.macs, 0);
+  const kinds = renderTable(
+    [
+      { header: "Kind" },
+      { header: "Calls", align: "right" },
+      { header: "ms", align: "right" },
+      { header: "%", align: "right" },
+      { header: "GMAC/s", align: "right" },
+      { header: "Fused into it" },
+    ],
+    [
+      ...p.kinds.map((k) => [
+        k.kind,
+        String(k.calls),
+        ms(k.ms),
+        pct(k.share),
+        k.gmacPerSecond === null ? "-" : k.gmacPerSecond.toFixed(1),
+        fused(k.fused),
+      ]),
+      ["(outside kernels)", "", ms(p.totalMs - p.kernelMs), pct(share(p.totalMs - p.kernelMs)), "", ""],
+      [
+        "total",
+        String(p.nodes.length),
+        ms(p.totalMs),
+        pct(1),
+        macs > 0 && p.totalMs > 0 ? (macs / (p.totalMs * 1e6)).toFixed(1) : "-",
+        "",
+      ],
+    ],
+    { separators: [p.kinds.length + 1] },
+  );
+  const top = [...p.nodes].sort((a, b) => b.ms - a.ms).slice(0, PROFILE_TOP_NODES);
+  const nodes = renderTable(
+    [
+      { header: `Top ${top.length} nodes` },
+      { header: "Kind" },
+      { header: "ms", align: "right" },
+      { header: "%", align: "right" },
+      { header: "Fused into it" },
+    ],
+    top.map((n) => [n.id, n.kind, ms(n.ms), pct(share(n.ms)), n.fused.join(", ")]),
+  );
+  return `\n${kinds}\n${nodes}`;
+}
+
+/**
+ * One profiled run on backend-cpu (`Executor.profile`) after an unprofiled warm-up run, so the first
+ * large conv is not charged with starting the worker threads and allocating the arena; frees the
+ * worker threads afterwards.
+ */
+async function profileCpu(
+  graph: Graph,
+  weights: WeightMap,
+  inputs: Readonly<Record<string, TensorData>>,
+): Promise<{ outputs: Record<string, TensorData>; profile: RunProfile }> {
+  const cpu = await import("@fusegraph/backend-cpu");
+  const executor = cpu.prepare(graph, weights);
+  try {
+    executor.run(inputs);
+    return executor.profile(inputs);
+  } finally {
+    executor.dispose();
+  }
 }
 
 /**
@@ -94,6 +207,11 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
       "give the inputs: --input <file.npy|file.json>, or --random for seeded random inputs",
     );
   }
+  if (options.profile && options.backend !== "cpu") {
+    throw new UsageError(
+      `--profile is for the cpu backend (it times backend-cpu's kernels); drop --backend ${options.backend}`,
+    );
+  }
   if (options.input !== undefined && options.batch !== undefined) {
     throw new UsageError("--batch is for --random; with --input the batch is the file's first dimension");
   }
@@ -115,10 +233,16 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
     { seed, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
     ctx.io,
   );
-  const outputs =
-    options.backend === "cpu"
-      ? await runCpu(graph, weights, inputs)
-      : await runTfjs(graph, weights, inputs, options.runtime ?? "wasm");
+  let profile: RunProfile | undefined;
+  let outputs: Record<string, TensorData>;
+  if (options.profile) {
+    ({ outputs, profile } = await profileCpu(graph, weights, inputs));
+  } else {
+    outputs =
+      options.backend === "cpu"
+        ? await runCpu(graph, weights, inputs)
+        : await runTfjs(graph, weights, inputs, options.runtime ?? "wasm");
+  }
   const files =
     options.out !== undefined ? outputPaths(options.out, graph.outputs) : new Map<string, string>();
   await writeOutputs(files, outputs, ctx.io.cwd);
@@ -137,7 +261,12 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
     if (warning) ctx.io.stderr.write(`fusegraph: warning: ${warning}\n`);
   }
   if (options.json) {
-    writeJson(ctx.io, { ok: true, backend: options.backend, outputs: rows });
+    writeJson(ctx.io, {
+      ok: true,
+      backend: options.backend,
+      outputs: rows,
+      ...(profile ? { profile: profileReport(profile) } : {}),
+    });
     return ExitCode.ok;
   }
   const num = (x: number | null) => (x === null ? "-" : x.toPrecision(5));
@@ -164,6 +293,7 @@ export async function runRun(spec: string, options: RunOptions, ctx: CommandCont
       ]),
     ),
   );
+  if (profile) ctx.io.stdout.write(renderProfile(profile));
   return ExitCode.ok;
 }
 
@@ -189,7 +319,12 @@ export function registerRun(
         "--out y.npy writes the output as .npy; a graph with several outputs writes <base>.<outputId>.npy\n" +
         "(y.p3.npy, y.p4.npy, ...; characters outside [A-Za-z0-9._-] in an id become _).\n" +
         "NaN and ±Infinity in --input (.npy values, or JSON numbers beyond float32's range) or --weights are\n" +
-        "used as given, with a warning on stderr naming the input or weight, the count and the first index.",
+        "used as given, with a warning on stderr naming the input or weight, the count and the first index.\n" +
+        "--profile (cpu backend) runs once to warm up (worker threads, arena), then times the run it\n" +
+        "reports by kernel: after the outputs, a table of each kernel kind that ran (calls, ms, share of\n" +
+        "the run, GMAC/s from the cost model's MACs; a conv that folded a batchNorm and applied an add and\n" +
+        "a relu counts under conv2d, with what it took over listed), the time outside the kernels, the\n" +
+        "total, and the 5 slowest nodes.",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
     .option("--backend <backend>", "cpu or tfjs", parseChoice(RUN_BACKENDS), "cpu")
@@ -204,9 +339,12 @@ export function registerRun(
     .option("--seed <n>", "seed of the random inputs and of the weights without --weights", parseSeed)
     .option("--batch <n>", "batch size of --random inputs (default 1)", parseInteger(1))
     .option("--out <file.npy>", "write the output(s) as .npy")
+    .option("--profile", "time the run by kernel kind and print the table (cpu backend only)")
     .option(
       "--json",
-      "print JSON: { ok, backend, outputs: [{ id, shape, min, max, mean, nonFinite, file }] }",
+      "print JSON: { ok, backend, outputs: [{ id, shape, min, max, mean, nonFinite, file }] }, and with " +
+        "--profile profile: { totalMs, kinds: [{ kind, calls, ms, share, macs, gmacPerSecond }], " +
+        "nodes: [{ id, kind, ms }] } (every step, slowest first)",
     )
     .addHelpText(
       "after",
@@ -217,6 +355,7 @@ export function registerRun(
         "  $ fusegraph run model.yaml --backend tfjs --input image.npy --out logits.npy",
         "  $ fusegraph run tiny-fpn --random --out fpn.npy        # writes fpn.<output>.npy per output",
         "  $ fusegraph run model.yaml --weights weights/model --input x.json --json   # weights from compile --backend cpu",
+        "  $ fusegraph run tiny-unet --random --profile          # where backend-cpu's time goes, by kernel",
         "",
         "Exit codes: 0 ok, 1 invalid spec or a backend failure,",
         "2 usage error (including an unreadable or mis-shaped --input or --weights).",
