@@ -209,6 +209,11 @@ const COMMANDER_NOT_ERRORS: ReadonlySet<string> = new Set([
  * tfjs layers cannot express, or inputs and weights a backend refuses. Their messages name the node.
  */
 const BACKEND_ERRORS: ReadonlySet<string> = new Set(["CompileError", "ExecutionError", "ModelIoError"]);
+/**
+ * The exporters' refusals (backend-onnx, backend-pytorch, matched by name): a node or an option the
+ * target format cannot express. One line naming the node, with the hint the error carries.
+ */
+const EXPORT_ERRORS: ReadonlySet<string> = new Set(["OnnxExportError", "PytorchExportError"]);
 
 /**
  * One clear line per failure; a stack trace only for internal errors and only with --debug. With `json`
@@ -234,6 +239,15 @@ export function reportError(err: unknown, io: CliIO, debug: boolean, json = fals
     io.stderr.write(`fusegraph: error: ${err.message}\n`);
     if (json) writeJson(io, { ok: false, error: { code: "usage", message: err.message } });
     return ExitCode.usage;
+  }
+  if (err instanceof Error && EXPORT_ERRORS.has(err.name)) {
+    const first = err.message.split("\n")[0] ?? err.message;
+    const hint = stringField(err, "hint");
+    io.stderr.write(
+      `fusegraph: error: ${hint && !first.includes(hint) ? `${first} (hint: ${hint})` : first}\n`,
+    );
+    if (json) writeJson(io, errorJson(err));
+    return ExitCode.failed;
   }
   if (err instanceof SpecError || (err instanceof Error && BACKEND_ERRORS.has(err.name))) {
     io.stderr.write(`fusegraph: error: ${err.message}\n`);

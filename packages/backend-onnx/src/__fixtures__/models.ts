@@ -1,18 +1,10 @@
 import { prepare } from "@fusegraph/backend-cpu";
-import { type Graph, initWeights, numel, type TensorData, type WeightMap } from "@fusegraph/dsl";
+import { type Graph, initWeights, type TensorData, type WeightMap } from "@fusegraph/dsl";
 
-/** Deterministic pseudo-random values in [-1, 1) (mulberry32). */
-export function randomData(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+// The shared seeded tensors and agreement measure of every backend's tests.
+import { randomData, randomInputs, relError } from "@fusegraph/dsl/testing";
+
+export { randomData, randomInputs, relError };
 
 /**
  * Seeded weights with non-trivial values where Keras starts at 0 or 1 (biases, batchNorm statistics),
@@ -27,31 +19,6 @@ export function seededWeights(graph: Graph, seed: number): WeightMap {
       w.data.set(randomData(w.data.length, key.length + 1).map((v) => 1 + 0.5 * v));
   }
   return weights;
-}
-
-/** Deterministic random inputs keyed by input id, `batch` examples each. */
-export function randomInputs(graph: Graph, seed: number, batch: number): Record<string, TensorData> {
-  return Object.fromEntries(
-    graph.inputs.map((i, k) => {
-      const shape = [batch, ...i.shape];
-      return [i.id, { shape, data: randomData(numel(shape), seed + k) }];
-    }),
-  );
-}
-
-/** The brief's measure: max |got - want| / max(1, max |want|). */
-export function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i] ?? Number.NaN;
-    const w = want[i] ?? Number.NaN;
-    const d = Math.abs(g - w);
-    diff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(diff, d);
-    scale = Math.max(scale, Math.abs(w));
-  }
-  return diff / scale;
 }
 
 /** Runs the reference executor. */

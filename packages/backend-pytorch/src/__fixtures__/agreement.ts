@@ -18,9 +18,10 @@ import {
   randomInputs,
   readRaw,
   relError,
-  requireTorch,
   runDriver,
   tempDir,
+  titled,
+  torchSkipReason,
   writeRaw,
 } from "./python.js";
 
@@ -33,7 +34,7 @@ function weightCount(weights: WeightMap): number {
   for (const w of weights.values()) n += w.data.length;
   return n;
 }
-const hasTorch = requireTorch();
+const torchSkip = torchSkipReason();
 
 export interface Case {
   name: string;
@@ -221,7 +222,7 @@ export function agreementSuite(title: string, cases: Case[], control?: string): 
     );
   }
 
-  describe.runIf(hasTorch)(title, () => {
+  describe.skipIf(torchSkip !== undefined)(titled(title, torchSkip), () => {
     beforeAll(async () => {
       const jobs: unknown[] = [];
       const addJob = async (c: Case, tag: string, weights: WeightMap, resave: boolean) => {

@@ -2,15 +2,19 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Graph, TensorData } from "@fusegraph/dsl";
-import { numel } from "@fusegraph/dsl";
+import type { TensorData } from "@fusegraph/dsl";
+
+// The shared seeded tensors and agreement measure of every backend's tests.
+import { randomData, randomInputs, relError } from "@fusegraph/dsl/testing";
+
+export { randomData, randomInputs, relError };
 
 /** Debian's interpreter, which sees python3-torch (a python3 earlier on PATH may not). */
 export const PYTHON = process.env.FUSEGRAPH_PYTHON ?? "/usr/bin/python3";
 
 /**
  * Whether PyTorch (and torchvision, when asked) imports. In CI a missing module fails the suite (the
- * caller throws); locally the suite is skipped with this reason printed.
+ * caller throws); locally the suite is skipped with this reason in its title.
  */
 export function torchMissing(modules: readonly string[] = ["torch", "numpy"]): string | undefined {
   const r = spawnSync(PYTHON, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" });
@@ -18,13 +22,21 @@ export function torchMissing(modules: readonly string[] = ["torch", "numpy"]): s
   return `${PYTHON} cannot import ${modules.join(", ")}: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`;
 }
 
-/** Skips locally with a visible reason, fails in CI: python-backed suites never pass silently there. */
-export function requireTorch(modules?: readonly string[]): boolean {
+/**
+ * Why the python-backed suites cannot run here (undefined when they can): they fail in CI, so they never
+ * pass silently there; locally they are skipped, with this reason in their title (see {@link titled}).
+ */
+export function torchSkipReason(modules?: readonly string[]): string | undefined {
   const missing = torchMissing(modules);
-  if (missing === undefined) return true;
-  if (process.env.CI) throw new Error(`CI needs PyTorch for backend-pytorch's tests: ${missing}`);
-  console.warn(`skipping backend-pytorch python tests: ${missing}`);
-  return false;
+  if (missing !== undefined && process.env.CI) {
+    throw new Error(`CI needs PyTorch for backend-pytorch's tests: ${missing}`);
+  }
+  return missing;
+}
+
+/** A suite's title, saying why it was skipped when it was, so the reporter shows the reason. */
+export function titled(title: string, skipReason: string | undefined): string {
+  return skipReason === undefined ? title : `${title} (skipped: ${skipReason})`;
 }
 
 const created: string[] = [];
@@ -39,40 +51,6 @@ export function tempDir(prefix: string): string {
 /** Removes every directory {@link tempDir} made in this test file; call it from afterAll. */
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-/** Deterministic values in [-1, 1) (mulberry32), the same generator backend-tfjs's tests use. */
-export function randomData(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-export function randomInputs(graph: Graph, seed: number, batch = 2): Record<string, TensorData> {
-  return Object.fromEntries(
-    graph.inputs.map((i, k) => {
-      const shape = [batch, ...i.shape];
-      return [i.id, { shape, data: randomData(numel(shape), seed + k) }];
-    }),
-  );
-}
-
-/** Largest absolute difference over the reference's scale (at least 1). */
-export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let scale = 1;
-  let err = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] ?? 0));
-    err = Math.max(err, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
-  }
-  return Number.isNaN(err) ? Number.POSITIVE_INFINITY : err / scale;
 }
 
 /** A tensor as a raw float32 file plus its shape, which the python driver reads with numpy. */

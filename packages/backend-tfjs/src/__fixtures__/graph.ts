@@ -1,14 +1,17 @@
 import {
   type Graph,
   type GraphNode,
-  numel,
   type OpDef,
   type OpKind,
   ops,
   type Shape,
   type TensorData,
 } from "@fusegraph/dsl";
+// The shared seeded tensors and agreement measure of every backend's tests.
+import { randomData, randomInputs, relError } from "@fusegraph/dsl/testing";
 import * as tf from "@tensorflow/tfjs";
+
+export { randomData, randomInputs, relError };
 
 export interface NodeSketch {
   id: string;
@@ -47,29 +50,6 @@ export function graphOf(inputs: Record<string, number[]>, sketches: NodeSketch[]
   };
 }
 
-/** Deterministic pseudo-random values in [-1, 1). */
-export function randomData(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-/** Deterministic random inputs keyed by input id: `batch` examples each, input k seeded `seed + k`. */
-export function randomInputs(graph: Graph, seed: number, batch = 1): Record<string, TensorData> {
-  return Object.fromEntries(
-    graph.inputs.map((i, k) => {
-      const shape = [batch, ...i.shape];
-      return [i.id, { shape, data: randomData(numel(shape), seed + k) }];
-    }),
-  );
-}
-
 /**
  * `predict` without its input checks and without awaiting tf.ready(), for property tests that run
  * inside synchronous fast-check properties on the (synchronous) cpu backend.
@@ -101,16 +81,4 @@ export function predictOne(
   const y = predictSync(model, graph, randomInputs(graph, seed))[graph.outputs[0] ?? ""];
   if (!y) throw new Error("fixture: the graph has no output");
   return { shape: y.shape.slice(1), data: y.data };
-}
-
-/** max |a - b| relative to b's scale (at least 1): the conformance measure of the issue. */
-export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let scale = 1;
-  let err = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i] ?? 0));
-    err = Math.max(err, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
-  }
-  return err / scale;
 }

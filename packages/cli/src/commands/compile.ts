@@ -78,28 +78,6 @@ export function refusedOutput(e: unknown): UsageError | undefined {
     : undefined;
 }
 
-/** The exporters' refusals: a node (or an option) the target format cannot express. */
-const EXPORT_ERRORS: ReadonlySet<string> = new Set(["OnnxExportError", "PytorchExportError"]);
-
-/**
- * An exporter's refusal that is not about `--out` (an opset or a node the target cannot express, weights
- * that do not fit): one line naming the node, with the hint, exit 1 like the other backends' refusals.
- */
-function reportExportError(e: unknown, ctx: CommandContext, json: boolean): ExitCode | undefined {
-  if (!(e instanceof Error) || !EXPORT_ERRORS.has(e.name)) return undefined;
-  const { code, nodeId, hint } = e as Error & { code?: string; nodeId?: string; hint?: string };
-  const message = e.message.split("\n")[0] ?? e.message;
-  const withHint = hint && !message.includes(hint) ? `${message} (hint: ${hint})` : message;
-  ctx.io.stderr.write(`fusegraph: error: ${withHint}\n`);
-  if (json) {
-    writeJson(ctx.io, {
-      ok: false,
-      error: { code: code ?? "OnnxExportError", nodeId: nodeId ?? null, message, hint: hint ?? null },
-    });
-  }
-  return ExitCode.failed;
-}
-
 /**
  * Writes the graph with these weights to `dir`: tfjs gives model.json + weights.bin (loadable with
  * tf.loadLayersModel), cpu gives fusegraph's weights format (weights.json + weights.bin), onnx gives
@@ -194,21 +172,14 @@ export async function runCompile(
         { seed: options.seed ?? 0, ...(options.weights !== undefined ? { weights: options.weights } : {}) },
         ctx.io,
       );
-  let result: CompileResult;
-  try {
-    result = await writeCompiled(graph, weights, options.backend, dir, {
-      overwrite: options.force === true,
-      portable: options.portable === true,
-      optimize: options.optimize ?? "none",
-      ...(options.opset !== undefined ? { opset: Number(options.opset) } : {}),
-    });
-  } catch (e) {
-    const refused = refusedOutput(e);
-    if (refused) throw refused;
-    const failed = reportExportError(e, ctx, options.json === true);
-    if (failed !== undefined) return failed;
-    throw e;
-  }
+  const result = await writeCompiled(graph, weights, options.backend, dir, {
+    overwrite: options.force === true,
+    portable: options.portable === true,
+    optimize: options.optimize ?? "none",
+    ...(options.opset !== undefined ? { opset: Number(options.opset) } : {}),
+  }).catch((e: unknown) => {
+    throw refusedOutput(e) ?? e;
+  });
   const params = pytorch
     ? graphWeights(graph).reduce((s, w) => s + numel(w.spec.shape), 0)
     : [...weights.values()].reduce((s, w) => s + w.data.length, 0);

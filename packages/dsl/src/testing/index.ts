@@ -3,3 +3,4 @@ export { opDef } from "../ops/index.js";
 export * from "./cases.js";
 export * from "./harness.js";
 export * from "./hostile.js";
+export * from "./tensors.js";
