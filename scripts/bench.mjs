@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 // `npm run bench` (after the build). Not a test: it prints figures.
 // 1. The dsl: validate + shape inference + cost of a 1,000-node spec (and with YAML parsing).
-// 2. fusegraph's CPU executor against tfjs-cpu and tfjs-wasm on a 3x3 conv and ResNet-50, as a markdown
-//    report with ratios (see packages/backend-cpu/src/bench/main.ts).
+// 2. engines (tools/bench): backend-cpu (1 and all threads), fusegraph -> tfjs-wasm (plain and optimised),
+//    hand-built tfjs layers on tfjs-wasm, onnxruntime-web and -node, tfjs-cpu, on ResNet-50, DenseNet-121,
+//    U-Net small and FPN-ResNet-50, each engine in its own process, rounds interleaved; writes
+//    docs/bench/bench.json and docs/bench/bench.svg. `-- --busy` (or BENCH_BUSY=1) runs a CPU-bound
+//    neighbour beside it, `-- --profile` adds backend-cpu's per-kind profile. See tools/bench/src/main.ts.
 // 3. backend-tfjs's trainable and portable targets on ResNet-50, tfjs-wasm (packages/backend-tfjs/src/bench/portable.ts).
 // 4. hostile: each class of docs/limits.md in a fresh process: wall time, peak RSS, issue codes.
-//    BENCH_ONLY=dsl|cpu|portable|hostile runs only that one.
+//    BENCH_ONLY=dsl|engines|portable|hostile runs only that section ("cpu" is the old name of engines);
+//    BENCH_ONLY=resnet50|densenet121|unet|fpn runs only the engines section on that network.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const only = process.env.BENCH_ONLY;
+const NETWORKS = ["resnet50", "densenet121", "unet", "fpn", "tiny"];
+const engines = !only || only === "engines" || only === "cpu" || NETWORKS.includes(only);
 
 // 4. hostile (see docs/limits.md): the classes that must each get issues (or a graph) in < 1 s and
 //    < 300 MB, built by @fusegraph/dsl/testing (the inputs limits.test.ts asserts codes on), plus a
@@ -61,12 +67,20 @@ if (!only || only === "dsl") {
   console.log(
     `- validate + infer + cost of the parsed document: ${dsl.fromDocument.toFixed(1)} ms (goal < 50 ms)`,
   );
-  console.log(`- the same from YAML text (parse with locations included): ${dsl.fromText.toFixed(1)} ms\n`);
+  console.log(`- the same from YAML text: ${dsl.fromText.toFixed(1)} ms\n`);
+  // Text -> validated graph, the yaml package's located parse (before) against the subset reader (after).
+  const { runParseBench, formatParseBench } = await import(
+    new URL("../packages/dsl/dist/bench/parse.js", import.meta.url).href
+  );
+  console.log(formatParseBench(runParseBench(9), 9));
 }
 
-if (!only || only === "cpu") {
-  const main = fileURLToPath(new URL("../packages/backend-cpu/dist/bench/main.js", import.meta.url));
-  const run = spawnSync(process.execPath, [main], { stdio: "inherit" });
+if (engines) {
+  const main = fileURLToPath(new URL("../tools/bench/dist/main.js", import.meta.url));
+  const env = { ...process.env };
+  // NOTE: a section name is not a network; tools/bench reads BENCH_ONLY as one.
+  if (!NETWORKS.includes(only)) delete env.BENCH_ONLY;
+  const run = spawnSync(process.execPath, [main, ...process.argv.slice(2)], { stdio: "inherit", env });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
 
@@ -77,14 +91,12 @@ if (!only || only === "portable") {
   await import("@tensorflow/tfjs-backend-wasm");
   await tf.setBackend("wasm");
   await tf.ready();
-  const { resnet50Spec } = await import(
-    new URL("../packages/backend-cpu/dist/bench/networks.js", import.meta.url).href
-  );
+  const { resnet } = await import(new URL("../packages/examples/dist/index.js", import.meta.url).href);
   const { benchPortable, median } = await import(
     new URL("../packages/backend-tfjs/dist/bench/portable.js", import.meta.url).href
   );
   const rounds = Math.max(7, Number(process.env.BENCH_ROUNDS ?? 9));
-  const r = await benchPortable(resnet50Spec(), { warmup: 2, rounds });
+  const r = await benchPortable(resnet({ depth: 50 }), { warmup: 2, rounds });
   console.log(
     `\n## ResNet-50 at 224x224, batch 1, tfjs-wasm: trainable vs portable (2 warm-up, ${r.rounds} interleaved rounds)\n`,
   );

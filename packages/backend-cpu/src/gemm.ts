@@ -77,8 +77,15 @@ export function packedSize(g: ConvGeom, nr: number): number {
 /**
  * Packs a kernel [kh, kw, cinG, F] (row-major [K, F] per group's columns) into panels of `nr` columns,
  * out[grp][panel][k][nr], zero-padded past fG: 4 wide for the JS micro-kernel, 8 for the wasm one.
+ * `scale` (per filter, a folded batchNorm) multiplies each column on the way, so no scaled copy is made.
  */
-export function packWeights(kernel: Float32Array, g: ConvGeom, nr: number, out: Float32Array): void {
+export function packWeights(
+  kernel: Float32Array,
+  g: ConvGeom,
+  nr: number,
+  out: Float32Array,
+  scale?: Float32Array,
+): void {
   const K = g.kh * g.kw * g.cinG;
   const nP = Math.ceil(g.fG / nr);
   for (let grp = 0; grp < g.groups; grp++) {
@@ -87,7 +94,8 @@ export function packWeights(kernel: Float32Array, g: ConvGeom, nr: number, out: 
       for (let k = 0; k < K; k++) {
         for (let j = 0; j < nr; j++) {
           const f = p * nr + j;
-          out[base + k * nr + j] = f < g.fG ? kernel[k * g.F + grp * g.fG + f]! : 0;
+          const col = grp * g.fG + f;
+          out[base + k * nr + j] = f < g.fG ? kernel[k * g.F + col]! * (scale ? scale[col]! : 1) : 0;
         }
       }
     }

@@ -20,6 +20,7 @@ export {
 export { tensor } from "./tensor.js";
 export {
   BINARY_FILE,
+  encodeWeights,
   loadWeights,
   MANIFEST_FILE,
   saveWeights,

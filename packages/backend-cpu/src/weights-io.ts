@@ -36,6 +36,23 @@ export interface SaveWeightsOptions {
   onStep?: (step: OutputStep) => void;
 }
 
+/** The manifest and the little-endian float32 bytes of `weights`, in fusegraph's weights format. */
+export function encodeWeights(weights: WeightMap): { manifest: WeightsManifest; bytes: Uint8Array } {
+  const entries: WeightEntry[] = [];
+  let offset = 0;
+  for (const [name, t] of weights) {
+    entries.push({ name, shape: [...t.shape], dtype: "float32", offset, byteLength: t.data.length * 4 });
+    offset += t.data.length * 4;
+  }
+  const bytes = new Uint8Array(offset);
+  const view = new DataView(bytes.buffer);
+  for (const e of entries) {
+    const data = weights.get(e.name)!.data;
+    for (let i = 0; i < data.length; i++) view.setFloat32(e.offset + i * 4, data[i]!, true);
+  }
+  return { manifest: { format: "fusegraph-weights", version: 1, weights: entries }, bytes };
+}
+
 /**
  * Writes `dir/weights.json` and `dir/weights.bin` atomically (see `writeOutputDir` in
  * `@fusegraph/dsl/node`): at every instant `dir` holds the old or the new complete weights. Refuses an
@@ -46,18 +63,7 @@ export async function saveWeights(
   weights: WeightMap,
   options: SaveWeightsOptions = {},
 ): Promise<WeightsManifest> {
-  const entries: WeightEntry[] = [];
-  let offset = 0;
-  for (const [name, t] of weights) {
-    entries.push({ name, shape: [...t.shape], dtype: "float32", offset, byteLength: t.data.length * 4 });
-    offset += t.data.length * 4;
-  }
-  const bin = Buffer.alloc(offset);
-  for (const e of entries) {
-    const data = weights.get(e.name)!.data;
-    for (let i = 0; i < data.length; i++) bin.writeFloatLE(data[i]!, e.offset + i * 4);
-  }
-  const manifest: WeightsManifest = { format: "fusegraph-weights", version: 1, weights: entries };
+  const { manifest, bytes: bin } = encodeWeights(weights);
   // While an old output is replaced, the binary sits under a transitional name that the manifest records.
   const render = (names: ReadonlyMap<string, string>): string => {
     const binary = names.get(BINARY_FILE) ?? BINARY_FILE;

@@ -8,6 +8,8 @@ export const ExitCode = {
   usage: 2,
   /** A bug in fusegraph itself; rerun with --debug for the stack trace. */
   internal: 3,
+  /** Stopped by Ctrl-C (128 + SIGINT) after writing what it had (train, ablate). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Limits, LimitsError, SpecError } from "@fusegraph/dsl";
 import { Command, CommanderError } from "commander";
+import { registerAblate } from "./commands/ablate.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerCompile } from "./commands/compile.js";
@@ -13,6 +14,7 @@ import { registerList } from "./commands/list.js";
 import { registerMain } from "./commands/main-job.js";
 import { registerRun } from "./commands/run.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerTrain } from "./commands/train.js";
 import { registerVerify } from "./commands/verify.js";
 import type { CommandContext } from "./context.js";
 import { ExitCode, UsageError } from "./errors.js";
@@ -30,6 +32,8 @@ const COMMANDS = [
   registerRun,
   registerVerify,
   registerEquivalence,
+  registerTrain,
+  registerAblate,
   registerSchema,
   registerDocs,
   registerInit,
@@ -63,6 +67,8 @@ Examples:
   $ fusegraph verify tiny-fpn
   $ fusegraph run tiny-hed --random --out edges.npy
   $ fusegraph graph tiny-fpn --out tiny-fpn.svg
+  $ fusegraph train sample:tiny-unet --task shapes --epochs 3 --out runs/unet   # long
+  $ fusegraph ablate sample:tiny-unet --merge concat,add --task shapes   # long
   $ fusegraph main                     # long: every example, a few minutes
 
 Exit codes:
@@ -72,6 +78,7 @@ Exit codes:
   2  usage error: unknown command or option, bad option value, missing argument, unreadable spec,
      input or weights file, or an existing output directory without --force
   3  internal error (a bug in fusegraph; rerun with --debug for the stack trace)
+  130  interrupted by Ctrl-C (train, ablate: the last complete checkpoint is kept)
 
 Environment:
   NO_COLOR, CI or a non-terminal stdout give plain output; FORCE_COLOR forces colour;

@@ -45,6 +45,7 @@ describe("package READMEs", () => {
       "packages/backend-onnx",
       "packages/backend-pytorch",
       "packages/examples",
+      "packages/train",
       "packages/cli",
     ]);
   });

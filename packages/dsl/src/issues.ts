@@ -24,7 +24,9 @@ export type IssueCode =
   /** An import named like a block of the same document. */
   | "import_clash"
   /** A valid spec that one backend cannot express (e.g. tfjs: conv2d with strides and dilation); the others run it. */
-  | "backend_unsupported";
+  | "backend_unsupported"
+  /** A valid spec that does not fit a training task (@fusegraph/train: input or output shapes). */
+  | "task_mismatch";
 
 export type Severity = "error" | "warning";
 

@@ -29,11 +29,6 @@ export function gemmConv(
   wasm?: WasmContext,
 ): Compute {
   const { batchNorm } = fusion;
-  let k = kernel;
-  if (batchNorm) {
-    k = kernel.slice();
-    for (let i = 0; i < k.length; i++) k[i]! *= batchNorm.scale[i % g.F]!;
-  }
   const b = sharedFloats(g.F);
   if (bias) b.set(bias);
   if (batchNorm) for (let f = 0; f < g.F; f++) b[f] = b[f]! * batchNorm.scale[f]! + batchNorm.shift[f]!;
@@ -44,9 +39,10 @@ export function gemmConv(
     act: activation.code,
     alpha: activation.alpha,
   };
-  if (wasm) return wasmConv(geom, k, b, wasm);
+  // NOTE: the batchNorm scale is applied while packing: no scaled copy of the kernel is ever made.
+  if (wasm) return wasmConv(geom, kernel, b, wasm, batchNorm?.scale);
   const w = sharedFloats(packedSize(g, 4));
-  packWeights(k, g, 4, w);
+  packWeights(kernel, g, 4, w, batchNorm?.scale);
   const macsPerRow = g.kh * g.kw * g.cinG * g.F;
   return {
     run(inputs: readonly Float32Array[], y: Float32Array, batch: number, rt: Runtime) {

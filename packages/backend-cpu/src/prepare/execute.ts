@@ -20,6 +20,8 @@ export interface Executor {
   readonly arenaFloatsPerExample: number;
   /** The GEMM kernels this executor runs on. */
   readonly kernel: GemmKernel;
+  /** Threads its parallel kernels use (the calling thread included): what benchmarks report as obtained. */
+  readonly threads: number;
   /** Tensors keyed by input id, batch first; returns one tensor per graph output. */
   run(inputs: Readonly<Record<string, TensorData>>): Record<string, TensorData>;
   /**
@@ -115,6 +117,7 @@ export function executor({ graph, shapes, steps, plan, threads, kernel, wasm }: 
     graph,
     arenaFloatsPerExample: plan.peak,
     kernel,
+    threads,
     run(inputs) {
       return execute(inputs, undefined).outputs;
     },

@@ -17,7 +17,14 @@ export class WasmContext {
   private readonly counterPtr = this.heap.alloc(4);
   private arenaRegion = { ptr: 0, floats: 0 };
 
-  constructor(readonly threads: number) {
+  /**
+   * `winograd`: run eligible 3x3 convs on the Winograd F(2x2, 3x3) kernel (default true; false keeps every
+   * conv on im2col + GEMM, as the tests' reference).
+   */
+  constructor(
+    readonly threads: number,
+    readonly winograd = true,
+  ) {
     const floats = this.exports.scratchFloats() + 32;
     this.scratch = Array.from({ length: threads }, () => this.heap.alloc(floats));
   }

@@ -1,6 +1,8 @@
 import { type ConvGeom, packedSize, packWeights } from "../gemm.js";
 import type { Compute } from "../kernels/types.js";
 import type { WasmContext } from "./context.js";
+import { bindIo, unbindIo } from "./io.js";
+import { wasmWinogradConv, winogradEligible } from "./winograd.js";
 
 /** Below this many MACs the worker hand-off costs more than it saves. */
 const PARALLEL_MACS = 1 << 21;
@@ -10,19 +12,9 @@ const PARALLEL_MACS = 1 << 21;
  */
 const ROW_SPLIT_MIN = 256;
 
-/**
- * A conv on the WebAssembly SIMD kernels: weights (already folded) packed once into the context's memory;
- * each run copies the input (and residual) in, computes, and copies the output out.
- */
-export function wasmConv(g: ConvGeom, kernel: Float32Array, bias: Float32Array, ctx: WasmContext): Compute {
-  const { heap } = ctx;
-  const wFloats = packedSize(g, 8);
-  const wPtr = heap.alloc(wFloats);
-  packWeights(kernel, g, 8, heap.floats(wPtr, wFloats));
-  const bPtr = heap.alloc(g.F);
-  heap.floats(bPtr, g.F).set(bias);
-  const macsPerRow = g.kh * g.kw * g.cinG * g.F;
-  const geom = [
+/** A conv's geometry as the wasm kernels' argument list (convRows, convChunks: same order). */
+export function geomArgs(g: ConvGeom, residual = g.hasRes): number[] {
+  return [
     g.H,
     g.W,
     g.C,
@@ -43,23 +35,34 @@ export function wasmConv(g: ConvGeom, kernel: Float32Array, bias: Float32Array, 
     g.act,
     g.alpha,
     g.hasBias ? 1 : 0,
-    g.hasRes ? 1 : 0,
+    residual ? 1 : 0,
   ];
+}
+
+/**
+ * A conv on the WebAssembly SIMD kernels: weights packed once into the context's memory (times `scale`
+ * per filter, a folded batchNorm, when given); inputs already in that memory are used in place, others
+ * are copied in and the output out.
+ */
+export function wasmConv(
+  g: ConvGeom,
+  kernel: Float32Array,
+  bias: Float32Array,
+  ctx: WasmContext,
+  scale?: Float32Array,
+): Compute {
+  if (ctx.winograd && winogradEligible(g)) return wasmWinogradConv(g, kernel, bias, ctx, scale);
+  const { heap } = ctx;
+  const wFloats = packedSize(g, 8);
+  const wPtr = heap.alloc(wFloats);
+  packWeights(kernel, g, 8, heap.floats(wPtr, wFloats), scale);
+  const bPtr = heap.alloc(g.F);
+  heap.floats(bPtr, g.F).set(bias);
+  const macsPerRow = g.kh * g.kw * g.cinG * g.F;
+  const geom = geomArgs(g);
   return {
     run(inputs, y, batch) {
-      const x = inputs[0]!;
-      const res = g.hasRes ? inputs[1] : undefined;
-      // Arrays already in this memory (the executor's arena) are used in place; others are copied in.
-      let xPtr = heap.offsetOf(x);
-      let yPtr = heap.offsetOf(y);
-      let rPtr = res ? heap.offsetOf(res) : yPtr;
-      if (xPtr < 0 || yPtr < 0 || rPtr < 0) {
-        xPtr = ctx.ioRegion(x.length + y.length * (res ? 2 : 1));
-        yPtr = xPtr + x.length * 4;
-        rPtr = res ? yPtr + y.length * 4 : yPtr;
-        heap.floats(xPtr, x.length).set(x);
-        if (res) heap.floats(rPtr, res.length).set(res);
-      }
+      const { xPtr, yPtr, rPtr } = bindIo(ctx, inputs[0]!, y, g.hasRes ? inputs[1] : undefined);
       const m = batch * g.outH * g.outW;
       const nP = (g.fG + 7) >> 3;
       const pool = m * macsPerRow >= PARALLEL_MACS ? ctx.workers() : undefined;
@@ -75,9 +78,9 @@ export function wasmConv(g: ConvGeom, kernel: Float32Array, bias: Float32Array, 
           : Math.ceil(nP / (4 * n));
         const tail = [m, byRows ? 1 : 0, chunk, ctx.counter()];
         const slices = Array.from({ length: pool.size }, (_, t) => [...head(t + 1), ...tail]);
-        pool.conv(slices, () => ctx.exports.convChunks(...head(0), ...tail));
+        pool.run("convChunks", slices, () => ctx.exports.convChunks(...head(0), ...tail));
       }
-      if (heap.offsetOf(y) !== yPtr) y.set(heap.floats(yPtr, y.length));
+      unbindIo(ctx, y, yPtr);
     },
   };
 }

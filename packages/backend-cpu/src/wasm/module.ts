@@ -24,6 +24,9 @@ export interface GemmExports {
   scratchFloats(): number;
   convRows(...args: number[]): void;
   convChunks(...args: number[]): void;
+  winograd(...args: number[]): void;
+  winogradChunks(...args: number[]): void;
+  maxPool(...args: number[]): void;
 }
 
 /** Pages (64 KiB) the compiled module declares as its memory's maximum (scripts/build-wasm.mjs). */

@@ -17,7 +17,8 @@ export interface Pool2dConfig {
 /**
  * Pooling with what tfjs's pooling layers lack: explicit pads, dilation, ceilMode and
  * countIncludePad. Pads are excluded from the max (padded with -inf); the average divides by the
- * number of counted positions under each window. Built from strided slices, one per window tap.
+ * number of counted positions under each window. Undilated windows run on tfjs's own valid pooling
+ * over the explicitly padded input; dilated ones are built from one slice per window tap.
  */
 export class Pool2d extends ConfiguredLayer<Pool2dConfig> {
   static className = "FusegraphPool2D";
@@ -69,33 +70,67 @@ export class Pool2d extends ConfiguredLayer<Pool2dConfig> {
       const ey = this.extent(h, 0);
       const ex = this.extent(w, 1);
       const fill = pool === "max" ? Number.NEGATIVE_INFINITY : 0;
-      const xp = tf.pad(
-        x,
-        [
-          [0, 0],
-          [ey.before, ey.after],
-          [ex.before, ex.after],
-          [0, 0],
-        ],
-        fill,
-      );
-      let acc: tf.Tensor | undefined;
-      for (let a = 0; a < poolSize[0]; a++) {
-        for (let b = 0; b < poolSize[1]; b++) {
-          const y0 = a * dilation[0];
-          const x0 = b * dilation[1];
-          const tap = tf.stridedSlice(
-            xp,
-            [0, y0, x0, 0],
-            [n, y0 + (outSize[0] - 1) * strides[0] + 1, x0 + (outSize[1] - 1) * strides[1] + 1, c],
-            [1, strides[0], strides[1], 1],
-          );
-          acc = acc === undefined ? tap : pool === "max" ? tf.maximum(acc, tap) : tf.add(acc, tap);
-        }
+      // Undilated windows: pad explicitly, then tfjs's own valid pooling (a native kernel with a gradient).
+      if (dilation[0] === 1 && dilation[1] === 1) {
+        const xp = tf.pad(
+          x,
+          [
+            [0, 0],
+            [ey.before, ey.after],
+            [ex.before, ex.after],
+            [0, 0],
+          ],
+          fill,
+        ) as tf.Tensor4D;
+        const pooled =
+          pool === "max"
+            ? tf.maxPool(xp, poolSize, strides, "valid")
+            : tf.avgPool(xp, poolSize, strides, "valid");
+        // Declared pads beyond what the windows need give extra positions at the end: keep outSize.
+        const y = tf.slice(pooled, 0, [n, outSize[0], outSize[1], c]);
+        return pool === "max" ? y : tf.div(tf.mul(y, poolSize[0] * poolSize[1]), this.counts(h, w));
       }
-      if (acc === undefined) throw new Error("empty pooling window");
-      return pool === "max" ? acc : tf.div(acc, this.counts(h, w));
+      return this.taps(x, ey, ex, fill);
     });
+  }
+
+  /**
+   * Dilated windows, one slice per tap. sh-1 / sw-1 extra rows and columns at the end let every tap be a
+   * plain slice of outSize*strides, reshaped to keep every stride-th element (stridedSlice has no gradient).
+   */
+  private taps(
+    x: tf.Tensor4D,
+    ey: { before: number; after: number },
+    ex: { before: number; after: number },
+    fill: number,
+  ): tf.Tensor {
+    const [n, h, w, c] = x.shape;
+    const { pool, poolSize, strides, dilation, outSize } = this.cfg;
+    const xp = tf.pad(
+      x,
+      [
+        [0, 0],
+        [ey.before, ey.after + strides[0] - 1],
+        [ex.before, ex.after + strides[1] - 1],
+        [0, 0],
+      ],
+      fill,
+    );
+    const [oh, ow] = outSize;
+    const [sh, sw] = strides;
+    let acc: tf.Tensor | undefined;
+    for (let a = 0; a < poolSize[0]; a++) {
+      for (let b = 0; b < poolSize[1]; b++) {
+        let tap: tf.Tensor = tf.slice(xp, [0, a * dilation[0], b * dilation[1], 0], [n, oh * sh, ow * sw, c]);
+        // Rows, then columns, each a rank <= 4 slice: tfjs-wasm slices higher ranks in plain JS.
+        if (sh > 1) tap = tf.slice(tf.reshape(tap, [n * oh, sh, ow * sw, c]), 0, [n * oh, 1, ow * sw, c]);
+        if (sw > 1) tap = tf.slice(tf.reshape(tap, [n * oh * ow, sw, c]), 0, [n * oh * ow, 1, c]);
+        tap = tf.reshape(tap, [n, oh, ow, c]);
+        acc = acc === undefined ? tap : pool === "max" ? tf.maximum(acc, tap) : tf.add(acc, tap);
+      }
+    }
+    if (acc === undefined) throw new Error("empty pooling window");
+    return pool === "max" ? acc : tf.div(acc, this.counts(h, w));
   }
 }
 tf.serialization.registerClass(Pool2d);

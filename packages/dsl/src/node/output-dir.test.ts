@@ -374,6 +374,16 @@ describe("the registry of output kinds", () => {
       ["weights", "weights.json", "weights.bin"],
       ["onnx", "model.onnx"],
       ["pytorch", "model.py", "train_ddp.py"],
+      [
+        "training",
+        "history.json",
+        "weights.bin",
+        "model.weights.bin",
+        "curves.svg",
+        "weights.json",
+        "model.json",
+      ],
+      ["ablation", "ablation.json", "curves.svg"],
     ]);
     expect(
       KINDS.map((k) => [output(k, "A").manifest, ...output(k, "A").data.map((f) => f.name)].sort()),

@@ -114,6 +114,12 @@ export const ONNX_MODEL_FILE = "model.onnx";
 export const PYTORCH_MODEL_FILE = "model.py";
 /** The mark on the first line of every model.py that backend-pytorch writes. */
 export const PYTORCH_MARK = "exported by @fusegraph/backend-pytorch";
+/** `fusegraph train --out`: history.json (the commit point, `format: "fusegraph-training"`) and what it names. */
+export const TRAINING_MANIFEST = "history.json";
+export const TRAINING_FORMAT = "fusegraph-training";
+/** `fusegraph ablate --out`: ablation.json (`format: "fusegraph-ablation"`) and its chart. */
+export const ABLATION_MANIFEST = "ablation.json";
+export const ABLATION_FORMAT = "fusegraph-ablation";
 
 /** How a manifest is recognised as fusegraph's: a JSON object's fields, the file's leading bytes, or its first line. */
 export type OutputRecognition =
@@ -172,6 +178,21 @@ export const OUTPUT_KINDS: readonly OutputKind[] = [
     manifest: PYTORCH_MODEL_FILE,
     recognise: { firstLineMark: PYTORCH_MARK },
     data: ["train_ddp.py"],
+  },
+  // A training checkpoint holds a weights output and a tfjs model side by side (the model's binary
+  // renamed so the two do not collide). NOTE: its writer lists binaries before the manifests naming
+  // them, so the swap step never shows a weights.json or model.json beside another epoch's binary.
+  {
+    name: "training",
+    manifest: TRAINING_MANIFEST,
+    recognise: { json: (j) => j.format === TRAINING_FORMAT },
+    data: ["weights.bin", "model.weights.bin", "curves.svg", "weights.json", "model.json"],
+  },
+  {
+    name: "ablation",
+    manifest: ABLATION_MANIFEST,
+    recognise: { json: (j) => j.format === ABLATION_FORMAT },
+    data: ["curves.svg"],
   },
 ];
 

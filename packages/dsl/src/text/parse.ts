@@ -4,6 +4,7 @@ import { type Limits, resolveLimits } from "../limits.js";
 import { duplicateKeys, type Locator, locator } from "./locate.js";
 import { prescan } from "./prescan.js";
 import { sanitize } from "./sanitize.js";
+import { readYamlSubset } from "./yaml-subset.js";
 
 export type SpecFormat = "yaml" | "json";
 
@@ -56,11 +57,44 @@ function firstAliasOffset(doc: Document, source?: string): number | undefined {
 }
 
 /**
- * Reads YAML or JSON text (both through the `yaml` package, so both get line:column) into plain data.
+ * Reads YAML or JSON text into plain data, with a locator from paths to line:column.
  * Syntax errors are `parse_error` and end parsing; duplicate keys are `duplicate_id` for node ids and
  * `parse_error` otherwise, and do not stop the later stages (the last value written wins); alias bombs and deep nesting are `limit_exceeded`.
+ *
+ * NOTE: most specs are read by {@link readYamlSubset} (~20x faster than the `yaml` package) and only
+ * located when something asks where a path is, i.e. when there are issues: the locator then parses the
+ * text with `yaml` as {@link parseTextLocated} does, so every line:column is what that path gives.
+ * Text the subset reader declines (all text with issues among it) takes that path directly.
  */
 export function parseText(text: string, opts: TextOptions = {}): ParsedText {
+  const limits = resolveLimits(opts.limits);
+  if (text.length <= limits.maxTextChars) {
+    const json = detectFormat(text, opts) === "json";
+    // NOTE: the reader declines all that prescan or sanitize would report, so neither needs to run.
+    const fast = readYamlSubset(text, json, limits);
+    if (fast) return { value: fast.value, locate: lazyLocator(text, json), issues: [] };
+  }
+  return parseTextLocated(text, opts);
+}
+
+/** Parses with `yaml` on the first call only (what {@link parseTextLocated} builds its locator from). */
+function lazyLocator(text: string, json: boolean): Locator {
+  let locate: Locator | undefined;
+  return (path) => {
+    if (!locate) {
+      const lines = new LineCounter();
+      const parsed = parseYaml(text, json, lines);
+      locate = parsed.doc ? locator(parsed.doc, lines) : noLocation;
+    }
+    return locate(path);
+  };
+}
+
+/**
+ * {@link parseText} through the `yaml` package alone, building the locator up front: the path for text
+ * the subset reader declines or whose value has issues, and the reference the fast path is tested against.
+ */
+export function parseTextLocated(text: string, opts: TextOptions = {}): ParsedText {
   const limits = resolveLimits(opts.limits);
   if (text.length > limits.maxTextChars) {
     return unparsed(

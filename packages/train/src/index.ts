@@ -1,0 +1,10 @@
+export { type AblateOptions, type AblationReport, type AblationVariant, ablate } from "./ablate/ablate.js";
+export { type MeanStd, meanStd } from "./ablate/stats.js";
+export { type CurveSeries, type CurvesSvgOptions, curvesSvg } from "./chart/curves-svg.js";
+export { sparkline } from "./chart/sparkline.js";
+export { TrainError, type TrainErrorCode } from "./fit/errors.js";
+export { evaluate } from "./fit/evaluate.js";
+export { train } from "./fit/train.js";
+export * from "./fit/types.js";
+export * from "./kernels/index.js";
+export * from "./tasks/index.js";
