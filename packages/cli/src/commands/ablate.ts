@@ -1,26 +1,24 @@
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { MERGE_KINDS, type MergeKind } from "@fusegraph/dsl";
 import type { AblationReport } from "@fusegraph/train";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
-import { loadValidGraph } from "../load-spec.js";
 import { parseInteger, parseList } from "../options.js";
 import { writeJson } from "../output.js";
 import { writeAblationOutput } from "../train/checkpoint.js";
 import { withInterrupt } from "../train/interrupt.js";
 import {
-  fitsTask,
   handleTrainError,
+  openTrainingRun,
   quietTfjs,
-  resolveTask,
   sampleOptions,
   type TrainingCliOptions,
   trainingOptions,
 } from "../train/options.js";
 import { TrainProgress } from "../train/progress.js";
 import { chartSeries, renderAblation } from "../train/render.js";
-import { checkOutputDir, refusedOutput } from "./compile.js";
+import { refusedOutput } from "./compile.js";
 
 export interface AblateCliOptions extends TrainingCliOptions {
   merge: MergeKind[];
@@ -46,16 +44,9 @@ export async function runAblate(
   options: AblateCliOptions,
   ctx: CommandContext,
 ): Promise<ExitCode> {
-  const json = options.json === true;
-  const task = await resolveTask(options.task);
-  const outDir = options.out !== undefined ? resolve(ctx.io.cwd, options.out) : undefined;
-  if (options.out !== undefined) await checkOutputDir(options.out, ctx.io.cwd, options.force === true);
-  const loaded = await loadValidGraph(spec, ctx, json);
-  if (!loaded) return ExitCode.failed;
-  const { graph } = loaded;
-  // Reports name the spec as the user gave it (sample:tiny-unet), not the file it resolved to.
-  const label = spec === "-" ? loaded.label : spec;
-  if (!fitsTask(graph, task, label, ctx, json)) return ExitCode.failed;
+  const run = await openTrainingRun(spec, options, ctx);
+  if (typeof run === "number") return run;
+  const { json, task, outDir, graph, label } = run;
   await quietTfjs();
   const lib = await import("@fusegraph/train");
   const progress = new TrainProgress(ctx.io, ctx.style.interactive && ctx.io.stderr.isTTY === true);

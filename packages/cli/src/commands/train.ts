@@ -1,26 +1,24 @@
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import type { WeightMap } from "@fusegraph/dsl";
 import type { EpochRecord, TrainResult } from "@fusegraph/train";
 import type { Command } from "commander";
 import { resolveWeights } from "../backends.js";
 import type { CommandContext } from "../context.js";
 import { ExitCode } from "../errors.js";
-import { loadValidGraph } from "../load-spec.js";
 import { writeJson } from "../output.js";
 import { writeCheckpoint } from "../train/checkpoint.js";
 import { withInterrupt } from "../train/interrupt.js";
 import {
-  fitsTask,
   handleTrainError,
+  openTrainingRun,
   quietTfjs,
-  resolveTask,
   sampleOptions,
   type TrainingCliOptions,
   trainingOptions,
 } from "../train/options.js";
 import { TrainProgress } from "../train/progress.js";
 import { renderHistory, trainJson } from "../train/render.js";
-import { checkOutputDir, refusedOutput } from "./compile.js";
+import { refusedOutput } from "./compile.js";
 
 export interface TrainOptions extends TrainingCliOptions {
   weights?: string;
@@ -28,16 +26,9 @@ export interface TrainOptions extends TrainingCliOptions {
 
 /** `fusegraph train <spec> --task <name>`: trains on a synthetic task, checkpointing every epoch into --out. */
 export async function runTrain(spec: string, options: TrainOptions, ctx: CommandContext): Promise<ExitCode> {
-  const json = options.json === true;
-  const task = await resolveTask(options.task);
-  const outDir = options.out !== undefined ? resolve(ctx.io.cwd, options.out) : undefined;
-  if (options.out !== undefined) await checkOutputDir(options.out, ctx.io.cwd, options.force === true);
-  const loaded = await loadValidGraph(spec, ctx, json);
-  if (!loaded) return ExitCode.failed;
-  const { graph } = loaded;
-  // Reports name the spec as the user gave it (sample:tiny-unet), not the file it resolved to.
-  const label = spec === "-" ? loaded.label : spec;
-  if (!fitsTask(graph, task, label, ctx, json)) return ExitCode.failed;
+  const run = await openTrainingRun(spec, options, ctx);
+  if (typeof run === "number") return run;
+  const { json, task, outDir, graph, label } = run;
   let start: WeightMap | undefined;
   if (options.weights !== undefined) {
     start = await resolveWeights(graph, { weights: options.weights, seed: options.seed }, ctx.io);

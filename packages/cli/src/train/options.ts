@@ -1,9 +1,11 @@
+import { resolve } from "node:path";
 import type { Graph, SpecIssue } from "@fusegraph/dsl";
 import type { Task, TrainError } from "@fusegraph/train";
 import type { Command } from "commander";
+import { checkOutputDir } from "../commands/compile.js";
 import type { CommandContext } from "../context.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { reportIssues } from "../load-spec.js";
+import { loadValidGraph, reportIssues } from "../load-spec.js";
 import { parseChoice, parseInteger, parsePositiveNumber, parseSeed } from "../options.js";
 import { writeJson } from "../output.js";
 
@@ -101,4 +103,34 @@ export function handleTrainError(e: unknown, label: string, ctx: CommandContext,
     writeJson(ctx.io, { ok: false, error: { code: err.code, message: err.message, hint: err.hint ?? null } });
   else ctx.io.stderr.write(`fusegraph: error: ${line}\n`);
   return ExitCode.failed;
+}
+
+/** What train and ablate start from: the task, the absolute --out, the graph and the spec's label. */
+export interface TrainingRun {
+  json: boolean;
+  task: Task;
+  outDir: string | undefined;
+  graph: Graph;
+  /** The spec as the user gave it (sample:tiny-unet), not the file it resolved to. */
+  label: string;
+}
+
+/**
+ * Resolves the task, checks --out before any work, loads the spec and checks it fits the task; an
+ * exit code (issues already reported) when it cannot start. Usage errors throw, as elsewhere.
+ */
+export async function openTrainingRun(
+  spec: string,
+  options: { task: string; out?: string; force?: boolean; json?: boolean },
+  ctx: CommandContext,
+): Promise<TrainingRun | ExitCode> {
+  const json = options.json === true;
+  const task = await resolveTask(options.task);
+  const outDir = options.out !== undefined ? resolve(ctx.io.cwd, options.out) : undefined;
+  if (options.out !== undefined) await checkOutputDir(options.out, ctx.io.cwd, options.force === true);
+  const loaded = await loadValidGraph(spec, ctx, json);
+  if (!loaded) return ExitCode.failed;
+  const label = spec === "-" ? loaded.label : spec;
+  if (!fitsTask(loaded.graph, task, label, ctx, json)) return ExitCode.failed;
+  return { json, task, outDir, graph: loaded.graph, label };
 }
