@@ -14,10 +14,15 @@ export const KC: i32 = 256;
 export const WT: i32 = 32;
 export const WKC: i32 = 128;
 export const WFC: i32 = 64;
+/** Tiles per block of F(4x4, 3x3): its 36 V and M matrices take 36/16 the room per tile. */
+export const WT4: i32 = 16;
 
-/** Floats of packing scratch one thread needs (im2col panels, or Winograd's V and M blocks). */
+/**
+ * Floats of packing scratch one thread needs: im2col panels, or Winograd's V and M blocks plus the
+ * transposition area (64 bytes per xi), the edge tile (32 floats) and F(4x4)'s 6x6 two-pass area.
+ */
 export function scratchFloats(): i32 {
-  return max(MC * KC, 16 * WT * (WKC + WFC) + 256);
+  return max(MC * KC, max(16 * WT * (WKC + WFC) + 16 * 16 + 32, 36 * WT4 * (WKC + WFC) + 36 * 16 + 32 + 144));
 }
 
 // Geometry of the current call, set by convRows (globals are per instance, so per thread).
@@ -26,6 +31,7 @@ let gW: i32 = 0;
 let gC: i32 = 0;
 let gOutH: i32 = 0;
 let gOutW: i32 = 0;
+let gKh: i32 = 0;
 let gKw: i32 = 0;
 let gSh: i32 = 0;
 let gSw: i32 = 0;
@@ -51,58 +57,80 @@ function copyToPanel(s: usize, d: usize, n: i32): void {
   for (; i < n; i++, s += 4, d += 16) store<f32>(d, load<f32>(s));
 }
 
-/** im2col of rows [mb, mb+mLen) and K columns [k0, k0+kLen) into 4-row panels: pa[panel][k][4]. */
+/** The image of output row m (returned) and its window's top-left input pixel (into gIy0, gIx0). */
+function windowOf(m: i32): i32 {
+  const ohw = gOutH * gOutW;
+  const b = m / ohw;
+  const rem = m - b * ohw;
+  const oy = rem / gOutW;
+  const ox = rem - oy * gOutW;
+  gIy0 = oy * gSh - gPadT;
+  gIx0 = ox * gSw - gPadL;
+  return b;
+}
+// Set by windowOf.
+let gIy0: i32 = 0;
+let gIx0: i32 = 0;
+
+/**
+ * im2col of rows [mb, mb+mLen) and K columns [k0, k0+kLen) into 4-row panels: pa[panel][k][4]. Panels
+ * whose four windows lie inside the image are gathered four rows at a time with a 4x4 transpose (the
+ * same k offset serves every row); panels touching the border or the end go row by row.
+ */
 function packA(x: usize, cBase: i32, mb: i32, mLen: i32, k0: i32, kLen: i32, pa: usize): void {
   const mP4 = ((mLen + 3) >> 2) << 2;
-  const ohw = gOutH * gOutW;
-  const cinG = gCinG;
-  const kwc = gKw * cinG;
-  const kEnd = k0 + kLen;
-  for (let r = 0; r < mP4; r++) {
-    const dst0 = pa + ((<usize>((r >> 2) * kLen * 4 + (r & 3))) << 2);
-    if (r >= mLen) {
-      let d = dst0;
-      for (let k = 0; k < kLen; k++, d += 16) store<f32>(d, 0);
-      continue;
-    }
-    const m = mb + r;
-    const b = m / ohw;
-    const rem = m - b * ohw;
-    const oy = rem / gOutW;
-    const ox = rem - oy * gOutW;
-    const iy0 = oy * gSh - gPadT;
-    const ix0 = ox * gSw - gPadL;
-    // NOTE: (ky, kx, c0) advance with k instead of being divided out of it per segment: with few channels
-    // (a 3-channel stem) the two divisions per segment cost more than the copy.
-    let ky = k0 / kwc;
-    const r0 = k0 - ky * kwc;
-    let kx = r0 / cinG;
-    let c0 = r0 - kx * cinG;
-    // With one group and no dilation along x, a window row inside the image is kw * C contiguous floats.
-    const rowRuns = cinG === gC && gDw === 1 && ix0 >= 0 && ix0 + gKw <= gW;
-    let k = k0;
-    while (k < kEnd) {
-      const iy = iy0 + ky * gDh;
-      if (rowRuns && c0 === 0 && kx === 0 && iy >= 0 && iy < gH) {
-        const seg = min(kwc, kEnd - k);
-        copyToPanel(
-          x + ((<usize>(((b * gH + iy) * gW + ix0) * gC)) << 2),
-          dst0 + ((<usize>(k - k0)) << 4),
-          seg,
-        );
-        k += seg;
-        ky++;
+  const spanY = (gKh - 1) * gDh;
+  const spanX = (gKw - 1) * gDw;
+  for (let r = 0; r < mP4; r += 4) {
+    const panel = pa + ((<usize>((r >> 2) * kLen * 4)) << 2);
+    if (r + 4 <= mLen) {
+      let inside = true;
+      let s0: usize = 0,
+        s1: usize = 0,
+        s2: usize = 0,
+        s3: usize = 0;
+      for (let i = 0; i < 4 && inside; i++) {
+        const b = windowOf(mb + r + i);
+        inside = gIy0 >= 0 && gIy0 + spanY < gH && gIx0 >= 0 && gIx0 + spanX < gW;
+        const s = x + ((<usize>(((b * gH + gIy0) * gW + gIx0) * gC + cBase)) << 2);
+        if (i === 0) s0 = s;
+        else if (i === 1) s1 = s;
+        else if (i === 2) s2 = s;
+        else s3 = s;
+      }
+      if (inside) {
+        packPanelInside(s0, s1, s2, s3, k0, kLen, panel);
         continue;
       }
-      const seg = min(cinG - c0, kEnd - k);
-      const ix = ix0 + kx * gDw;
-      const d = dst0 + ((<usize>(k - k0)) << 4);
-      if (iy < 0 || iy >= gH || ix < 0 || ix >= gW) {
-        for (let i = 0, z = d; i < seg; i++, z += 16) store<f32>(z, 0);
-      } else {
-        copyToPanel(x + ((<usize>(((b * gH + iy) * gW + ix) * gC + cBase + c0)) << 2), d, seg);
-      }
-      k += seg;
+    }
+    for (let i = 0; i < 4; i++) packRow(x, cBase, mb, mLen, r + i, k0, kLen, panel + ((<usize>i) << 2));
+  }
+}
+
+/**
+ * K columns [k0, k0+kLen) of four windows lying inside the image (origins s0..s3) into one panel: runs of
+ * contiguous floats (a window row's kw * C with one group and no dilation along x, else one tap's channels)
+ * are loaded from the four rows and transposed, four k at a time.
+ */
+function packPanelInside(s0: usize, s1: usize, s2: usize, s3: usize, k0: i32, kLen: i32, d: usize): void {
+  const cinG = gCinG;
+  const kwc = gKw * cinG;
+  const rowRuns = cinG === gC && gDw === 1;
+  let ky = k0 / kwc;
+  const r0 = k0 - ky * kwc;
+  let kx = r0 / cinG;
+  let c0 = r0 - kx * cinG;
+  let k = 0;
+  while (k < kLen) {
+    const seg = rowRuns ? min(kwc - kx * cinG - c0, kLen - k) : min(cinG - c0, kLen - k);
+    const off = (<usize>((ky * gDh * gW + kx * gDw) * gC + c0)) << 2;
+    transpose4(s0 + off, s1 + off, s2 + off, s3 + off, d + ((<usize>k) << 4), seg);
+    k += seg;
+    if (rowRuns) {
+      ky++;
+      kx = 0;
+      c0 = 0;
+    } else {
       c0 += seg;
       if (c0 === cinG) {
         c0 = 0;
@@ -115,13 +143,99 @@ function packA(x: usize, cBase: i32, mb: i32, mLen: i32, k0: i32, kLen: i32, pa:
   }
 }
 
+/** `n` floats from each of four rows into [n][4] (a panel's layout), four at a time through a 4x4 transpose. */
+function transpose4(a: usize, b: usize, c: usize, e: usize, d: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4, a += 16, b += 16, c += 16, e += 16, d += 64) {
+    const a0 = v128.load(a);
+    const a1 = v128.load(b);
+    const a2 = v128.load(c);
+    const a3 = v128.load(e);
+    const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+    const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+    v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+    v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+    v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+  }
+  for (; i < n; i++, a += 4, b += 4, c += 4, e += 4, d += 16) {
+    store<f32>(d, load<f32>(a));
+    store<f32>(d, load<f32>(b), 4);
+    store<f32>(d, load<f32>(c), 8);
+    store<f32>(d, load<f32>(e), 12);
+  }
+}
+
+/** Row r of a panel (r past mLen: zeros), one window row or tap at a time, padding as zeros; `dst0` is its lane. */
+function packRow(x: usize, cBase: i32, mb: i32, mLen: i32, r: i32, k0: i32, kLen: i32, dst0: usize): void {
+  const cinG = gCinG;
+  const kwc = gKw * cinG;
+  const kEnd = k0 + kLen;
+  if (r >= mLen) {
+    let d = dst0;
+    for (let k = 0; k < kLen; k++, d += 16) store<f32>(d, 0);
+    return;
+  }
+  const b = windowOf(mb + r);
+  const iy0 = gIy0;
+  const ix0 = gIx0;
+  // NOTE: (ky, kx, c0) advance with k instead of being divided out of it per segment: with few channels
+  // (a 3-channel stem) the two divisions per segment cost more than the copy.
+  let ky = k0 / kwc;
+  const r0 = k0 - ky * kwc;
+  let kx = r0 / cinG;
+  let c0 = r0 - kx * cinG;
+  // With one group and no dilation along x, a window row inside the image is kw * C contiguous floats.
+  const rowRuns = cinG === gC && gDw === 1 && ix0 >= 0 && ix0 + gKw <= gW;
+  let k = k0;
+  while (k < kEnd) {
+    const iy = iy0 + ky * gDh;
+    if (rowRuns && c0 === 0 && kx === 0 && iy >= 0 && iy < gH) {
+      const seg = min(kwc, kEnd - k);
+      copyToPanel(
+        x + ((<usize>(((b * gH + iy) * gW + ix0) * gC)) << 2),
+        dst0 + ((<usize>(k - k0)) << 4),
+        seg,
+      );
+      k += seg;
+      ky++;
+      continue;
+    }
+    const seg = min(cinG - c0, kEnd - k);
+    const ix = ix0 + kx * gDw;
+    const d = dst0 + ((<usize>(k - k0)) << 4);
+    if (iy < 0 || iy >= gH || ix < 0 || ix >= gW) {
+      for (let i = 0, z = d; i < seg; i++, z += 16) store<f32>(z, 0);
+    } else {
+      copyToPanel(x + ((<usize>(((b * gH + iy) * gW + ix) * gC + cBase + c0)) << 2), d, seg);
+    }
+    k += seg;
+    c0 += seg;
+    if (c0 === cinG) {
+      c0 = 0;
+      if (++kx === gKw) {
+        kx = 0;
+        ky++;
+      }
+    }
+  }
+}
+
 /**
- * C[4 x 8] (+)= A-panel[kLen x 4]^T * B-panel[kLen x 8]. A full tile is stored straight into y (row
- * stride ldy bytes); an edge tile goes through `tmp` and only its mValid x nValid corner is written.
+ * C[4 x 8] (+)= A[4 x kLen] * B-panel[kLen x 8]. Row r of A is read from `ar` on, `kStride` bytes per
+ * k: a packed panel (rows 4 bytes apart, kStride 16) or, for a 1x1 conv, the input pixels themselves
+ * (kStride 4). A full tile is stored straight into y (row stride ldy bytes); an edge tile goes through
+ * `tmp` and only its mValid x nValid corner is written.
  */
 function micro4x8(
   kLen: i32,
-  a: usize,
+  a0: usize,
+  a1: usize,
+  a2: usize,
+  a3: usize,
+  kStride: usize,
   b: usize,
   y: usize,
   ldy: usize,
@@ -138,20 +252,20 @@ function micro4x8(
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  const end = a + ((<usize>kLen) << 4);
-  for (; a < end; a += 16, b += 32) {
+  const end = b + ((<usize>kLen) << 5);
+  for (; b < end; b += 32, a0 += kStride, a1 += kStride, a2 += kStride, a3 += kStride) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
+    let av = v128.load32_splat(a0);
     c00 = f32x4.add(c00, f32x4.mul(av, b0));
     c01 = f32x4.add(c01, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 4);
+    av = v128.load32_splat(a1);
     c10 = f32x4.add(c10, f32x4.mul(av, b0));
     c11 = f32x4.add(c11, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 8);
+    av = v128.load32_splat(a2);
     c20 = f32x4.add(c20, f32x4.mul(av, b0));
     c21 = f32x4.add(c21, f32x4.mul(av, b1));
-    av = v128.load32_splat(a, 12);
+    av = v128.load32_splat(a3);
     c30 = f32x4.add(c30, f32x4.mul(av, b0));
     c31 = f32x4.add(c31, f32x4.mul(av, b1));
   }
@@ -241,6 +355,22 @@ function epilogue(
   }
 }
 
+/** Byte offset of input channel cBase for each of rows [mb, mb+mLen) of a 1x1 unpadded conv, into `rows`. */
+function rowOffsets(x: usize, cBase: i32, mb: i32, mLen: i32, rows: usize): void {
+  const ohw = gOutH * gOutW;
+  for (let r = 0; r < mLen; r++) {
+    const m = mb + r;
+    const b = m / ohw;
+    const rem = m - b * ohw;
+    const oy = rem / gOutW;
+    const ox = rem - oy * gOutW;
+    store<u32>(
+      rows + ((<usize>r) << 2),
+      <u32>(x + ((<usize>(((b * gH + oy * gSh) * gW + ox * gSw) * gC + cBase)) << 2)),
+    );
+  }
+}
+
 /**
  * Conv output rows [m0, m1) and, in every group, the filters of 8-column panels [p0, p1): blocked over
  * rows (MC) and depth (KC), then weight panels and 4-row pixel panels. Threads split either the rows or
@@ -284,6 +414,7 @@ export function convRows(
   gC = C;
   gOutH = outH;
   gOutW = outW;
+  gKh = kh;
   gKw = kw;
   gSh = sh;
   gSw = sw;
@@ -294,6 +425,10 @@ export function convRows(
   gCinG = cinG;
   const tmp = pa + ((<usize>(MC * KC)) << 2);
   const K = kh * kw * cinG;
+  // A 1x1 conv with no output in the padding reads its rows straight from the input (no im2col, nothing to pack):
+  // `pa` then holds the byte offset of each row's first channel.
+  const direct =
+    kh === 1 && kw === 1 && padT === 0 && padL === 0 && (outH - 1) * sh < H && (outW - 1) * sw < W;
   const nP = (fG + 7) >> 3;
   const pEnd = min(p1, nP);
   if (p0 >= pEnd) return;
@@ -307,17 +442,40 @@ export function convRows(
     for (let mb = m0; mb < m1; mb += MC) {
       const mLen = min(MC, m1 - mb);
       const mP = (mLen + 3) >> 2;
+      if (direct) rowOffsets(x, cBase, mb, mLen, pa);
       for (let k0 = 0; k0 < K; k0 += KC) {
         const kLen = min(KC, K - k0);
-        packA(x, cBase, mb, mLen, k0, kLen, pa);
+        if (!direct) packA(x, cBase, mb, mLen, k0, kLen, pa);
         for (let p = p0; p < pEnd; p++) {
           const nValid = min(8, fG - p * 8);
           const ib = wg + ((<usize>(p * K * 8 + k0 * 8)) << 2);
           const yCol = y + ((<usize>(fBase + p * 8)) << 2);
           for (let q = 0; q < mP; q++) {
+            let a0: usize, a1: usize, a2: usize, a3: usize, kStride: usize;
+            if (direct) {
+              // Rows past the end repeat the first one (read, never stored).
+              const rows = pa + ((<usize>(q * 4)) << 2);
+              const rem = mLen - q * 4;
+              const k0b = (<usize>k0) << 2;
+              a0 = load<u32>(rows) + k0b;
+              a1 = rem > 1 ? load<u32>(rows, 4) + k0b : a0;
+              a2 = rem > 2 ? load<u32>(rows, 8) + k0b : a0;
+              a3 = rem > 3 ? load<u32>(rows, 12) + k0b : a0;
+              kStride = 4;
+            } else {
+              a0 = pa + ((<usize>(q * kLen * 4)) << 2);
+              a1 = a0 + 4;
+              a2 = a0 + 8;
+              a3 = a0 + 12;
+              kStride = 16;
+            }
             micro4x8(
               kLen,
-              pa + ((<usize>(q * kLen * 4)) << 2),
+              a0,
+              a1,
+              a2,
+              a3,
+              kStride,
               ib,
               yCol + <usize>(mb + q * 4) * ldy,
               ldy,
@@ -653,6 +811,167 @@ function winoPut(y: usize, res: usize, o: usize, v: v128, bv: v128, act: i32, al
   v128.store(y + o, a);
 }
 
+// F(4x4, 3x3): 6x6 input patches, 36 GEMMs, 4x4 output tiles (points 0, +-1, +-2 and infinity; Lavin &
+// Gray, 2016). Each transform runs in two passes (columns, then rows) through `tt`, 36 vectors, because
+// the 36 vectors of a patch do not fit in registers.
+
+/** B^T applied to d0..d5 (one column or row of a patch), results stored `stride` bytes apart from `dst`. */
+function bt6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, stride: usize): void {
+  const four = f32x4.splat(4);
+  const five = f32x4.splat(5);
+  const two = f32x4.splat(2);
+  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  const s12 = f32x4.add(d1, d2);
+  const d12 = f32x4.sub(d1, d2);
+  const s34 = f32x4.add(d3, d4);
+  const d43 = f32x4.sub(d4, d3);
+  v128.store(dst + stride, f32x4.sub(s34, f32x4.mul(four, s12)));
+  v128.store(dst + 2 * stride, f32x4.add(f32x4.mul(four, d12), d43));
+  const d13 = f32x4.mul(two, f32x4.sub(d1, d3));
+  const d42 = f32x4.sub(d4, d2);
+  v128.store(dst + 3 * stride, f32x4.sub(d42, d13));
+  v128.store(dst + 4 * stride, f32x4.add(d42, d13));
+  v128.store(dst + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+/** One 6x6 input patch of tile `t`, channels [c, c+4): the 36 vectors of B^T d B, `xiStride` bytes apart from `v`. */
+function wino4InTile(x: usize, t: i32, c: i32, v: usize, xiStride: usize, tiles: i32, tt: usize): void {
+  const b = t / gTiles;
+  const rem = t - b * gTiles;
+  const ty = rem / gTW;
+  const tx = rem - ty * gTW;
+  const iy0 = ty * 4 - gPadT;
+  const ix0 = tx * 4 - gPadL;
+  const inside = t < tiles && iy0 >= 0 && iy0 + 6 <= gH && ix0 >= 0 && ix0 + 6 <= gW;
+  const rowBytes = (<usize>(gW * gC)) << 2;
+  const zero = f32x4.splat(0);
+  // Columns: tt[i][j] = (B^T d)[i][j].
+  for (let j = 0; j < 6; j++) {
+    let d0 = zero,
+      d1 = zero,
+      d2 = zero,
+      d3 = zero,
+      d4 = zero,
+      d5 = zero;
+    if (inside) {
+      const s = x + ((<usize>(((b * gH + iy0) * gW + ix0 + j) * gC + c)) << 2);
+      d0 = v128.load(s);
+      d1 = v128.load(s + rowBytes);
+      d2 = v128.load(s + 2 * rowBytes);
+      d3 = v128.load(s + 3 * rowBytes);
+      d4 = v128.load(s + 4 * rowBytes);
+      d5 = v128.load(s + 5 * rowBytes);
+    } else if (t < tiles) {
+      d0 = winoAt(x, b, iy0, ix0 + j, c);
+      d1 = winoAt(x, b, iy0 + 1, ix0 + j, c);
+      d2 = winoAt(x, b, iy0 + 2, ix0 + j, c);
+      d3 = winoAt(x, b, iy0 + 3, ix0 + j, c);
+      d4 = winoAt(x, b, iy0 + 4, ix0 + j, c);
+      d5 = winoAt(x, b, iy0 + 5, ix0 + j, c);
+    }
+    bt6(d0, d1, d2, d3, d4, d5, tt + ((<usize>j) << 4), 96);
+  }
+  // Rows: V[i][j'] = (tt B)[i][j'], xi = 6 i + j'.
+  for (let i = 0; i < 6; i++) {
+    const r = tt + <usize>i * 96;
+    bt6(
+      v128.load(r),
+      v128.load(r, 16),
+      v128.load(r, 32),
+      v128.load(r, 48),
+      v128.load(r, 64),
+      v128.load(r, 80),
+      v + <usize>(6 * i) * xiStride,
+      xiStride,
+    );
+  }
+}
+
+/** A^T applied to m0..m5: the four results, stored `stride` bytes apart from `dst`. */
+function at6(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, dst: usize, stride: usize): void {
+  const s12 = f32x4.add(m1, m2);
+  const d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4);
+  const d34 = f32x4.sub(m3, m4);
+  v128.store(dst, f32x4.add(f32x4.add(m0, s12), s34));
+  v128.store(dst + stride, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)));
+  v128.store(dst + 2 * stride, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)));
+  v128.store(dst + 3 * stride, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
+}
+
+/** Y = A^T M A of F(4x4) tiles [t0, t0+tLen) and filters [f0, f1), + epilogue (as winoOut). */
+function wino4Out(
+  m: usize,
+  xiStride: usize,
+  ldm: i32,
+  bias: usize,
+  res: usize,
+  y: usize,
+  F: i32,
+  t0: i32,
+  tLen: i32,
+  f0: i32,
+  f1: i32,
+  act: i32,
+  alpha: f32,
+  hasBias: bool,
+  hasRes: bool,
+  tt: usize,
+): void {
+  const outH = gOutH;
+  const outW = gOutW;
+  const al = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < tLen; r++) {
+    const t = t0 + r;
+    const b = t / gTiles;
+    const rem = t - b * gTiles;
+    const ty = rem / gTW;
+    const tx = rem - ty * gTW;
+    const oy0 = ty * 4;
+    const ox0 = tx * 4;
+    for (let f = f0; f < f1; f += 4) {
+      const mm = m + ((<usize>(r * ldm + f - f0)) << 2);
+      // Columns: tt[k][j] = (A^T M)[k][j], k < 4.
+      for (let j = 0; j < 6; j++) {
+        const col = mm + <usize>j * xiStride;
+        at6(
+          v128.load(col),
+          v128.load(col + 6 * xiStride),
+          v128.load(col + 12 * xiStride),
+          v128.load(col + 18 * xiStride),
+          v128.load(col + 24 * xiStride),
+          v128.load(col + 30 * xiStride),
+          tt + ((<usize>j) << 4),
+          96,
+        );
+      }
+      // Rows: (tt A)[k][l], output pixel (oy0 + k, ox0 + l) when inside the output.
+      const fo = (<usize>f) << 2;
+      const bv = hasBias ? v128.load(bias + fo) : zero;
+      const o = tt + 384;
+      for (let k = 0; k < 4 && oy0 + k < outH; k++) {
+        const rr = tt + <usize>k * 96;
+        at6(
+          v128.load(rr),
+          v128.load(rr, 16),
+          v128.load(rr, 32),
+          v128.load(rr, 48),
+          v128.load(rr, 64),
+          v128.load(rr, 80),
+          o,
+          16,
+        );
+        const row = (<usize>(((b * outH + oy0 + k) * outW + ox0) * F)) << 2;
+        const step = (<usize>F) << 2;
+        for (let l = 0; l < 4 && ox0 + l < outW; l++) {
+          winoPut(y, res, row + <usize>l * step + fo, v128.load(o + ((<usize>l) << 4)), bv, act, al, hasRes);
+        }
+      }
+    }
+  }
+}
+
 /**
  * Winograd conv of tiles [t0, t1) and 8-filter panels [p0, p1), blocked by WT tiles, WFC filters and WKC
  * channels. `scr` is this thread's scratch (scratchFloats() + 32 floats). Activations: 0, 1, 2 only.
@@ -677,13 +996,14 @@ export function winograd(
   hasBias: bool,
   hasRes: bool,
   batch: i32,
+  n: i32,
   t0: i32,
   t1: i32,
   p0: i32,
   p1: i32,
 ): void {
-  const tH = (outH + 1) >> 1;
-  const tW = (outW + 1) >> 1;
+  const tH = (outH + n - 1) / n;
+  const tW = (outW + n - 1) / n;
   gH = H;
   gW = W;
   gC = C;
@@ -695,12 +1015,16 @@ export function winograd(
   gTW = tW;
   const tiles = batch * tH * tW;
   const nP = (F + 7) >> 3;
-  // 16 xi x 4 tiles of transformed channel vectors, transposed from there into V's panels.
-  const tr = scr + ((<usize>(16 * WT * (WKC + WFC))) << 2);
-  const tmp = tr + 1024;
-  const m = scr + ((<usize>(16 * WT * WKC)) << 2);
-  for (let tb = t0; tb < t1; tb += WT) {
-    const tLen = min(WT, t1 - tb);
+  const xis = n === 2 ? 16 : 36;
+  const wt = n === 2 ? WT : WT4;
+  // xis x 4 tiles of transformed channel vectors, transposed from there into V's panels; then the edge
+  // tile of micro4x8 and F(4x4)'s two-pass area.
+  const tr = scr + ((<usize>(xis * wt * (WKC + WFC))) << 2);
+  const tmp = tr + <usize>xis * 64;
+  const tt = tmp + 128;
+  const m = scr + ((<usize>(xis * wt * WKC)) << 2);
+  for (let tb = t0; tb < t1; tb += wt) {
+    const tLen = min(wt, t1 - tb);
     const tP = (tLen + 3) >> 2;
     for (let pc = p0; pc < p1; pc += WFC >> 3) {
       const pEnd = min(p1, pc + (WFC >> 3));
@@ -714,11 +1038,13 @@ export function winograd(
           for (let c = 0; c < kLen; c += 4) {
             for (let lane = 0; lane < 4; lane++) {
               const t = tb + q * 4 + lane;
-              winoInTile(x, t < t1 ? t : tiles, k0 + c, tr + ((<usize>lane) << 4), 64, tiles);
+              const at = tr + ((<usize>lane) << 4);
+              if (n === 2) winoInTile(x, t < t1 ? t : tiles, k0 + c, at, 64, tiles);
+              else wino4InTile(x, t < t1 ? t : tiles, k0 + c, at, 64, tiles, tt);
             }
             // 4 tiles x 4 channels -> 4 channels x 4 tiles, the panel's [k][4] order.
             const vq = scr + ((<usize>(q * kLen * 4 + c * 4)) << 2);
-            for (let xi = 0; xi < 16; xi++) {
+            for (let xi = 0; xi < xis; xi++) {
               const src = tr + ((<usize>xi) << 6);
               const a0 = v128.load(src);
               const a1 = v128.load(src, 16);
@@ -736,16 +1062,21 @@ export function winograd(
             }
           }
         }
-        for (let xi = 0; xi < 16; xi++) {
+        for (let xi = 0; xi < xis; xi++) {
           const v = scr + <usize>xi * vXi;
           const mx = m + <usize>xi * mXi;
           for (let p = pc; p < pEnd; p++) {
             const ub = u + ((<usize>(((xi * nP + p) * C + k0) * 8)) << 2);
             const mCol = mx + ((<usize>((p - pc) * 8)) << 2);
             for (let q = 0; q < tP; q++) {
+              const vq = v + ((<usize>(q * kLen * 4)) << 2);
               micro4x8(
                 kLen,
-                v + ((<usize>(q * kLen * 4)) << 2),
+                vq,
+                vq + 4,
+                vq + 8,
+                vq + 12,
+                16,
                 ub,
                 mCol + ((<usize>(q * 4 * ldm)) << 2),
                 (<usize>ldm) << 2,
@@ -758,7 +1089,9 @@ export function winograd(
           }
         }
       }
-      winoOut(m, mXi, ldm, bias, res, y, F, tb, tLen, pc * 8, min(F, pEnd * 8), act, alpha, hasBias, hasRes);
+      const f1 = min(F, pEnd * 8);
+      if (n === 2) winoOut(m, mXi, ldm, bias, res, y, F, tb, tLen, pc * 8, f1, act, alpha, hasBias, hasRes);
+      else wino4Out(m, mXi, ldm, bias, res, y, F, tb, tLen, pc * 8, f1, act, alpha, hasBias, hasRes, tt);
     }
   }
 }
@@ -784,11 +1117,12 @@ export function winogradChunks(
   hasBias: bool,
   hasRes: bool,
   batch: i32,
+  n: i32,
   tChunk: i32,
   pChunk: i32,
   counter: usize,
 ): void {
-  const tiles = batch * ((outH + 1) >> 1) * ((outW + 1) >> 1);
+  const tiles = batch * ((outH + n - 1) / n) * ((outW + n - 1) / n);
   const nP = (F + 7) >> 3;
   const nPC = (nP + pChunk - 1) / pChunk;
   const total = ((tiles + tChunk - 1) / tChunk) * nPC;
@@ -819,6 +1153,7 @@ export function winogradChunks(
       hasBias,
       hasRes,
       batch,
+      n,
       t0,
       min(tiles, t0 + tChunk),
       p0,
@@ -884,6 +1219,117 @@ export function maxPool(
             }
           }
           store<f32>(d + ((<usize>c) << 2), m);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y = act(x * scale[c] + shift[c]) over `rows` rows of C channels (an inference batchNorm and its
+ * activation, 0-2 as in the epilogue; x and y may be the same buffer).
+ */
+export function affine(
+  x: usize,
+  y: usize,
+  scale: usize,
+  shift: usize,
+  rows: i32,
+  C: i32,
+  act: i32,
+  alpha: f32,
+): void {
+  const c4 = C & ~3;
+  const zero = f32x4.splat(0);
+  const al = f32x4.splat(alpha);
+  const rowBytes = (<usize>C) << 2;
+  for (let r = 0; r < rows; r++, x += rowBytes, y += rowBytes) {
+    let c = 0;
+    for (; c < c4; c += 4) {
+      const o = (<usize>c) << 2;
+      let v = f32x4.add(f32x4.mul(v128.load(x + o), v128.load(scale + o)), v128.load(shift + o));
+      if (act === 1) v = f32x4.max(v, zero);
+      else if (act === 2) v = v128.bitselect(f32x4.mul(v, al), v, f32x4.lt(v, zero));
+      v128.store(y + o, v);
+    }
+    for (; c < C; c++) {
+      const o = (<usize>c) << 2;
+      let v = load<f32>(x + o) * load<f32>(scale + o) + load<f32>(shift + o);
+      if (act === 1) v = v > 0 ? v : <f32>Math.max(<f64>v, 0);
+      else if (act === 2) v = v < 0 ? alpha * v : v;
+      store<f32>(y + o, v);
+    }
+  }
+}
+
+/** Concatenation's inner copy: `outer` blocks of `len` floats from x into y, `total` floats apart from `off` on. */
+export function copyBlocks(x: usize, y: usize, outer: i32, len: i32, total: i32, off: i32): void {
+  const n = (<usize>len) << 2;
+  let d = y + ((<usize>off) << 2);
+  const step = (<usize>total) << 2;
+  for (let o = 0; o < outer; o++, x += n, d += step) memory.copy(d, x, n);
+}
+
+/**
+ * A transposed conv's col2im: `part` holds, per input pixel, its kh*kw*F contributions (tap-major); they
+ * are added into y (batch x outH x outW x F), which starts as the bias (or zero). With `tiled` (stride
+ * equal to an undilated kernel) every output pixel gets exactly one tap, so it is written, not added.
+ */
+export function col2im(
+  part: usize,
+  bias: usize,
+  y: usize,
+  batch: i32,
+  H: i32,
+  W: i32,
+  F: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dh: i32,
+  dw: i32,
+  padT: i32,
+  padL: i32,
+  outH: i32,
+  outW: i32,
+  hasBias: bool,
+  tiled: bool,
+): void {
+  const fBytes = (<usize>F) << 2;
+  const f4 = F & ~3;
+  if (!tiled) {
+    const px = batch * outH * outW;
+    for (let i = 0, d = y; i < px; i++, d += fBytes) {
+      if (hasBias) memory.copy(d, bias, fBytes);
+      else memory.fill(d, 0, fBytes);
+    }
+  }
+  const zero = f32x4.splat(0);
+  let row = part;
+  for (let b = 0; b < batch; b++) {
+    for (let iy = 0; iy < H; iy++) {
+      for (let ix = 0; ix < W; ix++, row += fBytes * <usize>(kh * kw)) {
+        for (let ky = 0; ky < kh; ky++) {
+          const oy = iy * sh + ky * dh - padT;
+          if (oy < 0 || oy >= outH) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ox = ix * sw + kx * dw - padL;
+            if (ox < 0 || ox >= outW) continue;
+            const d = y + <usize>((b * outH + oy) * outW + ox) * fBytes;
+            const s = row + <usize>(ky * kw + kx) * fBytes;
+            let f = 0;
+            for (; f < f4; f += 4) {
+              const o = (<usize>f) << 2;
+              const base = tiled ? (hasBias ? v128.load(bias + o) : zero) : v128.load(d + o);
+              v128.store(d + o, f32x4.add(base, v128.load(s + o)));
+            }
+            for (; f < F; f++) {
+              const o = (<usize>f) << 2;
+              const base = tiled ? (hasBias ? load<f32>(bias + o) : <f32>0) : load<f32>(d + o);
+              store<f32>(d + o, base + load<f32>(s + o));
+            }
+          }
         }
       }
     }

@@ -9,7 +9,7 @@ export {
   kernels,
 } from "./kernels.js";
 export { type NonFiniteWeight, nonFiniteWeights } from "./non-finite.js";
-export { checkWeights, type Executor, type PrepareOptions, prepare } from "./prepare.js";
+export { checkWeights, type Executor, type PrepareOptions, prepare, type WinogradMode } from "./prepare.js";
 export {
   type KindProfile,
   type NodeProfile,

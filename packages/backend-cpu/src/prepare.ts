@@ -10,9 +10,11 @@ import { expandComposites, expandedWeights } from "./prepare/expand.js";
 import { planFusion } from "./prepare/fusion-plan.js";
 import { WasmContext } from "./wasm/context.js";
 import { wasmKernelsSupported } from "./wasm/module.js";
+import type { WinogradMode } from "./wasm/winograd.js";
 
 export { checkWeights } from "./prepare/check-weights.js";
 export type { Executor, GemmKernel } from "./prepare/execute.js";
+export type { WinogradMode } from "./wasm/winograd.js";
 
 export interface PrepareOptions {
   /**
@@ -29,10 +31,12 @@ export interface PrepareOptions {
    */
   kernel?: GemmKernel;
   /**
-   * Run 3x3 stride-1 convs on the Winograd F(2x2, 3x3) wasm kernel where it applies (default true): 2.25x
-   * fewer multiplies, results within ~1e-6 relative of the direct conv rather than bit-equal to it.
+   * Run 3x3 stride-1 convs on the Winograd wasm kernels where they apply (default true): F(4x4, 3x3) on
+   * maps of at least 16x16 (4x fewer multiplies, results within ~1e-5 relative of the direct conv),
+   * F(2x2, 3x3) on smaller ones (2.25x, ~1e-6). "2x2" or "4x4" uses that tile size on every conv that
+   * applies; false keeps every conv on im2col + GEMM (bit-equal to the plain-JS GEMM's order).
    */
-  winograd?: boolean;
+  winograd?: WinogradMode;
 }
 
 /** Compiles a validated graph with its weights into an executor. */

@@ -4,7 +4,7 @@
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { NonFiniteWeight } from "@fusegraph/backend-cpu";
+import type { NonFiniteWeight, PrepareOptions } from "@fusegraph/backend-cpu";
 import type { BackendName } from "@fusegraph/backend-tfjs";
 import { type Graph, initWeights, type TensorData, type WeightMap } from "@fusegraph/dsl";
 import { UsageError } from "./errors.js";
@@ -44,14 +44,15 @@ export async function predictTfjs(
   return tfjs.predict(model, graph, inputs);
 }
 
-/** Runs the graph once on backend-cpu and frees its worker threads. */
+/** Runs the graph once on backend-cpu (with `options`, e.g. Winograd off) and frees its worker threads. */
 export async function runCpu(
   graph: Graph,
   weights: WeightMap,
   inputs: Readonly<Record<string, TensorData>>,
+  options: PrepareOptions = {},
 ): Promise<Record<string, TensorData>> {
   const cpu = await import("@fusegraph/backend-cpu");
-  const executor = cpu.prepare(graph, weights);
+  const executor = cpu.prepare(graph, weights, options);
   try {
     return executor.run(inputs);
   } finally {

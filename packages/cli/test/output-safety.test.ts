@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  watch,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,9 +71,34 @@ function fusegraph(args: readonly string[], cwd: string, env: Record<string, str
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `fusegraph` without blocking the event loop, so two independent runs can share the 2 cores. */
+function fusegraphAsync(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", FUSEGRAPH_DEBUG: "", ...env },
+      timeout: 120_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString("utf8");
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString("utf8");
+    });
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
 describe("--out never replaces what fusegraph did not write", () => {
   for (const backend of ["cpu", "tfjs"] as const) {
-    it(`${backend}: ., .., $HOME, a file and a user's directory are refused with exit 2, even with --force`, () => {
+    // The two backends' refusals are independent (separate projects), so they run side by side.
+    it.concurrent(`${backend}: ., .., $HOME, a file and a user's directory are refused with exit 2, even with --force`, async () => {
       const at = join(root, `refuse-${backend}`);
       const work = userProject(at);
       const home = join(at, "home");
@@ -87,9 +113,13 @@ describe("--out never replaces what fusegraph did not write", () => {
         "notes.txt/model",
         "m".repeat(300),
       ]) {
-        const r = fusegraph(["compile", "tiny-fpn", "--backend", backend, "--out", out, "--force"], work, {
-          HOME: home,
-        });
+        const r = await fusegraphAsync(
+          ["compile", "tiny-fpn", "--backend", backend, "--out", out, "--force"],
+          work,
+          {
+            HOME: home,
+          },
+        );
         const detail = `--out ${out}\n${r.stderr}`;
         expect(r.code, detail).toBe(2);
         expect(r.stderr, detail).toMatch(/^fusegraph: error: --out /m);
@@ -165,27 +195,82 @@ function leftovers(dir: string): string[] {
   return [...beside, ...inside];
 }
 
-/** Starts `compile` and SIGKILLs it after `ms`; resolves when it has ended. */
-function compileKilledAfter(args: readonly string[], cwd: string, ms: number): Promise<string | null> {
+/**
+ * When to SIGKILL a compile: `ms` after it starts, or `ms` after the `nth` change inside the output whose
+ * file name `on` matches (given the writer's pid: its transitional files carry it, a killed run's leftovers
+ * carry another).
+ */
+type KillAt =
+  | { from: "start"; ms: number }
+  | {
+      on: (name: string, pid: number) => boolean;
+      nth: number;
+      ms: number;
+      step: string;
+      /** Seen only once the new manifest has been renamed into place: the new output must remain. */
+      committed: boolean;
+    };
+
+interface Ended {
+  signal: NodeJS.Signals | null;
+  code: number | null;
+  /** ms from the start to the first change inside `dir`, if there was one. */
+  wroteAt?: number;
+  /** ms from the start to the first change of the transitional manifest (the data is written by then). */
+  manifestAt?: number;
+  /** ms from the start to the end. */
+  endedAt: number;
+}
+
+const transitionalData = (name: string, pid: number) => name.startsWith(`weights.fusegraph-${pid}-`);
+const transitionalManifest = (name: string, pid: number) =>
+  new RegExp(`^\\.fusegraph-tmp-${pid}-[0-9a-f]+-1-(model|weights)\\.json$`).test(name);
+
+const linkFile = (name: string, pid: number) =>
+  name.startsWith(`.fusegraph-tmp-${pid}-`) && name.includes("-link-");
+
+/**
+ * Runs `compile` while watching `dir` (the existing output it replaces in place), SIGKILLing it as `kill`
+ * says; resolves when it has ended.
+ */
+function compileWatched(args: readonly string[], cwd: string, dir: string, kill?: KillAt): Promise<Ended> {
   return new Promise((done) => {
+    const t0 = Date.now();
     const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd, stdio: "ignore" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.on("exit", (_code, signal) => {
+    const pid = child.pid ?? -1;
+    let wroteAt: number | undefined;
+    let manifestAt: number | undefined;
+    let matched = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const killIn = (ms: number) => {
+      timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    };
+    const watcher = watch(dir, (_event, file) => {
+      const name = file ?? "";
+      if (transitionalData(name, pid)) wroteAt ??= Date.now() - t0;
+      if (transitionalManifest(name, pid)) manifestAt ??= Date.now() - t0;
+      if (kill && "on" in kill && kill.on(name, pid) && ++matched === kill.nth) killIn(kill.ms);
+    });
+    if (kill && "from" in kill) killIn(kill.ms);
+    child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      done(signal);
+      watcher.close();
+      done({ signal, code, wroteAt, manifestAt, endedAt: Date.now() - t0 });
     });
   });
 }
 
-const TRIALS = 20;
-
 describe("compile killed with SIGKILL leaves the old or the new complete output", () => {
   for (const backend of ["tfjs", "cpu"] as const) {
-    it(`${backend}: ${TRIALS} kills of compile at random moments, then one more run leaves nothing behind`, async () => {
+    // Not concurrent: the other backend's digests (100 MB read and hashed synchronously) would hold up this
+    // test's watcher, and its kills would land late.
+    it(`${backend}: compile killed before its write and at each stretch of it, then one more run leaves nothing behind`, async () => {
       const work = join(root, `kill-${backend}`);
       mkdirSync(work, { recursive: true });
+      const out = join(work, "m");
       // ResNet-50's 100 MB tfjs model makes the write itself a wide target; resnet18 keeps the cpu runs short.
       const net = backend === "tfjs" ? "resnet50" : "resnet18";
+      const manifest = backend === "tfjs" ? "model.json" : "weights.json";
       const args = (seed: number) => [
         "compile",
         net,
@@ -197,44 +282,68 @@ describe("compile killed with SIGKILL leaves the old or the new complete output"
         `${seed}`,
       ];
       const digests = new Map<string, number>();
-      let t0 = Date.now();
-      for (const seed of [1, 2]) {
-        rmSync(join(work, "m"), { recursive: true, force: true });
-        t0 = Date.now();
-        expect(fusegraph(args(seed), work).code).toBe(0);
-        digests.set(outputDigest(join(work, "m")), seed);
-      }
-      const duration = Date.now() - t0;
+      rmSync(out, { recursive: true, force: true });
+      expect((await fusegraphAsync(args(1), work)).code).toBe(0);
+      digests.set(outputDigest(out), 1);
+      // The seed 2 run replaces seed 1 in place, as every trial does: it times the run and its data write.
+      const ref = await compileWatched([...args(2), "--force"], work, out);
+      expect(ref.code).toBe(0);
+      digests.set(outputDigest(out), 2);
       expect(digests.size).toBe(2);
-      let state = "seed 2";
+      expect(ref.wroteAt, "the watcher saw the reference run's transitional data").toBeDefined();
+      expect(ref.manifestAt, "the watcher saw the reference run's transitional manifest").toBeDefined();
+      const dataWrite = Math.max((ref.manifestAt ?? 0) - (ref.wroteAt ?? 0), 1);
+      // Instead of 20 kills at random moments (most of them while the model was still being built), one kill
+      // before the write and one as each file change of the in-place replace is seen: the kill lands in that
+      // stretch of the write (the steps test below kills at every step exactly, inside the writer).
+      const named = (file: string) => (name: string) => name === file;
+      const moments: KillAt[] = [
+        { from: "start", ms: Math.round(0.5 * ref.endedAt) },
+        { step: "write-transitional (data begun)", on: transitionalData, nth: 1, ms: 0, committed: false },
+        {
+          step: "write-transitional (data half written)",
+          on: transitionalData,
+          nth: 1,
+          ms: Math.round(dataWrite / 2),
+          committed: false,
+        },
+        { step: "write-transitional (manifest)", on: transitionalManifest, nth: 1, ms: 0, committed: false },
+        { step: "commit-transitional", on: named(manifest), nth: 1, ms: 0, committed: true },
+        { step: "swap-data", on: linkFile, nth: 1, ms: 0, committed: true },
+        { step: "commit-final (then cleanup)", on: named(manifest), nth: 2, ms: 0, committed: true },
+      ];
       const seen = new Set<string>();
-      // A deterministic sequence of moments, spread over the run and dense near its end, where the write is.
-      let r = 12345;
-      const rand = () => {
-        r = (r * 1103515245 + 12345) % 2 ** 31;
-        return r / 2 ** 31;
-      };
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const seed = 3 - (digests.get(outputDigest(join(work, "m"))) ?? 1);
-        const at = trial % 3 === 0 ? rand() * duration : duration * (0.6 + 0.5 * rand());
-        const signal = await compileKilledAfter([...args(seed), "--force"], work, Math.round(at));
-        const digest = outputDigest(join(work, "m"));
-        state = digests.has(digest) ? `seed ${digests.get(digest)}` : digest;
-        expect(state, `trial ${trial}: killed after ${Math.round(at)} ms (${signal})`).toMatch(/^seed [12]$/);
-        seen.add(`${signal === "SIGKILL" ? "killed" : "finished"} → ${state}`);
+      for (const [trial, kill] of moments.entries()) {
+        const old = digests.get(outputDigest(out)) ?? 1;
+        const seed = 3 - old;
+        const ended = await compileWatched([...args(seed), "--force"], work, out, kill);
+        const digest = outputDigest(out);
+        const state = digests.has(digest) ? `seed ${digests.get(digest)}` : digest;
+        const at = "from" in kill ? `${kill.ms} ms after its start` : `${kill.ms} ms into ${kill.step}`;
+        const detail = `trial ${trial}: killed ${at} (${ended.signal})`;
+        expect(state, detail).toMatch(/^seed [12]$/);
+        // Once the new manifest was seen renamed into place, the old output is gone for good.
+        if ("on" in kill && kill.committed) expect(state, detail).toBe(`seed ${seed}`);
+        seen.add(
+          `${ended.signal === "SIGKILL" ? "killed" : "finished"} → ${state === `seed ${seed}` ? "new" : "old"}`,
+        );
       }
-      expect(fusegraph([...args(1), "--force"], work).code).toBe(0);
-      expect(leftovers(join(work, "m"))).toEqual([]);
-      expect([...seen].some((s) => s.startsWith("killed"))).toBe(true);
+      expect((await fusegraphAsync([...args(1), "--force"], work)).code).toBe(0);
+      expect(leftovers(out)).toEqual([]);
+      // Both sides of the commit point were reached by a kill: the check tells old from new.
+      expect([...seen].sort(), [...seen].join(", ")).toEqual(
+        expect.arrayContaining(["killed → new", "killed → old"]),
+      );
     }, 600_000);
   }
 
-  it("killed at each step of the swap, for each backend's writer", () => {
+  it("killed at each step of the swap, for each backend's writer", async () => {
     const cpuDist = join(REPO_ROOT, "packages/backend-cpu/dist/index.js");
     const tfjsDist = join(REPO_ROOT, "packages/backend-tfjs/dist/node.js");
     const dslDist = join(REPO_ROOT, "packages/dsl/dist/index.js");
     const results: string[] = [];
-    for (const backend of ["tfjs", "cpu"] as const) {
+    // The two writers use separate directories: their sequences of spawns run side by side.
+    const steps = async (backend: "tfjs" | "cpu") => {
       const dir = join(root, `steps-${backend}`, "m");
       mkdirSync(dirname(dir), { recursive: true });
       const write = (seed: number, killAt: string) => {
@@ -252,11 +361,22 @@ describe("compile killed with SIGKILL leaves the old or the new complete output"
             const cpu = await import(${JSON.stringify(cpuDist)});
             await cpu.saveWeights(${JSON.stringify(dir)}, weights, { overwrite: true, onStep });
           }`;
-        return spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+        return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+          (done) => {
+            const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+              stdio: ["ignore", "ignore", "pipe"],
+            });
+            let stderr = "";
+            child.stderr.on("data", (d: Buffer) => {
+              stderr += d.toString("utf8");
+            });
+            child.on("close", (status, signal) => done({ status, signal, stderr }));
+          },
+        );
       };
       const digest: Record<number, string> = {};
       for (const seed of [1, 2]) {
-        const w = write(seed, "");
+        const w = await write(seed, "");
         expect(w.status, w.stderr).toBe(0);
         digest[seed] = outputDigest(dir);
       }
@@ -265,17 +385,21 @@ describe("compile killed with SIGKILL leaves the old or the new complete output"
       let current = 2;
       for (const step of OUTPUT_STEPS) {
         const seed = 3 - current;
-        const killed = write(seed, step);
+        const killed = await write(seed, step);
         const after = outputDigest(dir);
         const what = after === digest[current] ? "old" : after === digest[seed] ? "new" : after;
         results.push(`${backend} ${step}: ${killed.signal ?? "finished"} → ${what}`);
         expect(["old", "new"], `${backend} killed before ${step}`).toContain(what);
-        expect(write(seed, "").status).toBe(0);
+        // A killed write is followed by one more, which must complete and clear the leftovers. A write that
+        // was not killed (the staged steps: an in-place replace never reaches them) already was that write.
+        if (killed.signal !== null) expect((await write(seed, "")).status).toBe(0);
+        else expect(killed.status, killed.stderr).toBe(0);
         expect(outputDigest(dir)).toBe(digest[seed]);
         expect(leftovers(dir)).toEqual([]);
         current = seed;
       }
-    }
+    };
+    await Promise.all([steps("tfjs"), steps("cpu")]);
     // Each in-place step really was reached and killed there (the hook is not a no-op).
     expect(results.filter((r) => r.includes("SIGKILL")).length).toBe(2 * 6);
   }, 300_000);

@@ -85,13 +85,60 @@ const specs: [string, () => Graph][] = [
     ),
 ];
 
+/** The specs reloaded in plain tfjs: every merge, resize and fold kind the examples use, at moderate size. */
+const RELOADED = [
+  "hed",
+  "cpn-resnet50",
+  "lstm-cell",
+  "sample:tiny-fpn-two-ways.yaml",
+  "sample:tiny-hed.yaml",
+  "sample:tiny-unet.yaml",
+];
+
+/** One spec with seed-3 weights and inputs: the trainable model's outputs and the portable model, saved. */
+interface Portable {
+  graph: Graph;
+  inputs: Record<string, TensorData>;
+  want: Record<string, TensorData>;
+  got: Record<string, TensorData>;
+  classes: Set<string>;
+  /** model.json and weights, kept only for the RELOADED specs (the large ones' weights run to 100s of MB). */
+  json?: tf.io.ModelJSON;
+  weights?: ArrayBuffer;
+}
+
+const portables = new Map<string, Promise<Portable>>();
+
+/**
+ * The spec's models, built once and shared by the tests below (compiling the portable model is most of
+ * each test's time); a test run alone (-t) builds what it needs itself.
+ */
+function portableOf(name: string, make: () => Graph): Promise<Portable> {
+  let p = portables.get(name);
+  if (!p) {
+    p = (async () => {
+      const graph = make();
+      const weights = nonTrivialWeights(graph, 3);
+      const inputs = seededInputs(graph, 3);
+      const want = await run(graph, "trainable", weights, inputs);
+      const model = compile(graph, { weights, target: "portable" });
+      try {
+        const got = await predict(model, graph, inputs);
+        const { json, weights: bin, classes } = await saved(model);
+        const keep = RELOADED.includes(name);
+        return { graph, inputs, want, got, classes, ...(keep ? { json, weights: bin } : {}) };
+      } finally {
+        model.dispose();
+      }
+    })();
+    portables.set(name, p);
+  }
+  return p;
+}
+
 describe(`portable models agree with trainable ones on tfjs-${backend}`, () => {
-  it.for(specs)("%s", async ([, make]) => {
-    const graph = make();
-    const weights = nonTrivialWeights(graph, 3);
-    const inputs = seededInputs(graph, 3);
-    const want = await run(graph, "trainable", weights, inputs);
-    const got = await run(graph, "portable", weights, inputs);
+  it.for(specs)("%s", async ([name, make]) => {
+    const { graph, want, got } = await portableOf(name, make);
     for (const id of graph.outputs) {
       const { error, scale } = relativeError(got[id]!.data, want[id]!.data);
       expect(scale, `output "${id}" scale`).toBeGreaterThan(0);
@@ -107,15 +154,9 @@ describe("portable model.json", () => {
     expect([...BUILTIN_CLASSES].filter((c) => c.startsWith("Fusegraph"))).toEqual([]);
   });
 
-  it.for(specs)("%s holds only built-in layer classes", async ([, make]) => {
-    const graph = make();
-    const model = compile(graph, { target: "portable", weights: nonTrivialWeights(graph, 3) });
-    try {
-      const { classes } = await saved(model);
-      expect([...classes].filter((c) => !BUILTIN_CLASSES.has(c))).toEqual([]);
-    } finally {
-      model.dispose();
-    }
+  it.for(specs)("%s holds only built-in layer classes", async ([name, make]) => {
+    const { classes } = await portableOf(name, make);
+    expect([...classes].filter((c) => !BUILTIN_CLASSES.has(c))).toEqual([]);
   });
 
   it("negative control: the trainable HED model.json holds a non-built-in class, the portable one folds it away", async () => {
@@ -156,16 +197,6 @@ describe("portable model.json", () => {
   });
 });
 
-/** The specs reloaded in plain tfjs: every merge, resize and fold kind the examples use, at moderate size. */
-const RELOADED = [
-  "hed",
-  "cpn-resnet50",
-  "lstm-cell",
-  "sample:tiny-fpn-two-ways.yaml",
-  "sample:tiny-hed.yaml",
-  "sample:tiny-unet.yaml",
-];
-
 describe("portable models load in plain tfjs (a process that never imports fusegraph)", () => {
   it("gives the trainable model's outputs within 1e-4, and a perturbed weight file does not", {
     timeout: 300_000,
@@ -174,28 +205,20 @@ describe("portable models load in plain tfjs (a process that never imports fuseg
     try {
       const cases: { name: string; graph: Graph; want: Record<string, TensorData> }[] = [];
       for (const [name, make] of specs.filter(([n]) => RELOADED.includes(n))) {
-        const graph = make();
-        const weights = nonTrivialWeights(graph, 5);
-        const inputs = seededInputs(graph, 5);
-        const want = await run(graph, "trainable", weights, inputs);
-        const model = compile(graph, { target: "portable", weights });
-        try {
-          const { json, weights: bin } = await saved(model);
-          const bad = new Float32Array(bin.slice(0));
-          for (let i = 0; i < bad.length; i += 7) bad[i] = (bad[i] ?? 0) + 0.5;
-          const stem = join(dir, String(cases.length));
-          writeFileSync(`${stem}.model.json`, JSON.stringify(json));
-          writeFileSync(`${stem}.weights.bin`, new Uint8Array(bin));
-          writeFileSync(`${stem}.bad.bin`, new Uint8Array(bad.buffer));
-          writeFileSync(
-            `${stem}.inputs.json`,
-            JSON.stringify(
-              graph.inputs.map((i) => ({ shape: inputs[i.id]!.shape, data: Array.from(inputs[i.id]!.data) })),
-            ),
-          );
-        } finally {
-          model.dispose();
-        }
+        const { graph, inputs, want, json, weights: bin } = await portableOf(name, make);
+        if (!json || !bin) throw new Error(`${name}: the portable model was not kept`);
+        const bad = new Float32Array(bin.slice(0));
+        for (let i = 0; i < bad.length; i += 7) bad[i] = (bad[i] ?? 0) + 0.5;
+        const stem = join(dir, String(cases.length));
+        writeFileSync(`${stem}.model.json`, JSON.stringify(json));
+        writeFileSync(`${stem}.weights.bin`, new Uint8Array(bin));
+        writeFileSync(`${stem}.bad.bin`, new Uint8Array(bad.buffer));
+        writeFileSync(
+          `${stem}.inputs.json`,
+          JSON.stringify(
+            graph.inputs.map((i) => ({ shape: inputs[i.id]!.shape, data: Array.from(inputs[i.id]!.data) })),
+          ),
+        );
         cases.push({ name, graph, want });
       }
       const out = plainNode(

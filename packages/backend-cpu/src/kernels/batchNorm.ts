@@ -19,12 +19,26 @@ export function batchNormAffine(p: BatchNormParams, weight: (name: string) => Fl
 }
 
 /** Inference batchNorm over the last axis with the moving statistics, plus an optional fused activation. */
-export function batchNorm({ node, weight, activation = LINEAR }: KernelArgs<"batchNorm">): Compute {
+export function batchNorm({ node, weight, activation = LINEAR, wasm }: KernelArgs<"batchNorm">): Compute {
   const { scale, shift } = batchNormAffine(node.params, weight);
   const c = scale.length;
   const { code, alpha } = activation;
+  // The WebAssembly SIMD loop takes linear, relu and leakyRelu on buffers in its memory (the arena).
+  const onWasm = wasm && code <= 2 ? wasm : undefined;
+  const sPtr = onWasm?.heap.alloc(c) ?? -1;
+  const tPtr = onWasm?.heap.alloc(c) ?? -1;
+  if (onWasm) {
+    onWasm.heap.floats(sPtr, c).set(scale);
+    onWasm.heap.floats(tPtr, c).set(shift);
+  }
   return {
     run([x], y) {
+      const xPtr = onWasm?.heap.offsetOf(x!) ?? -1;
+      const yPtr = onWasm?.heap.offsetOf(y) ?? -1;
+      if (onWasm && xPtr >= 0 && yPtr >= 0) {
+        onWasm.exports.affine(xPtr, yPtr, sPtr, tPtr, y.length / c, c, code, alpha);
+        return;
+      }
       for (let i = 0; i < y.length; i += c) {
         for (let j = 0; j < c; j++) {
           let v = x![i + j]! * scale[j]! + shift[j]!;

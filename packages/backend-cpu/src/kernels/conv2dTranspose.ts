@@ -10,7 +10,7 @@ import type { Compute, KernelArgs } from "./types.js";
  * contributions (one GEMM, kernel transposed to [C, kh*kw*filters] once), which are scattered into
  * the full output and cropped by the pads.
  */
-export function conv2dTranspose({ node, inputShapes, weight }: KernelArgs<"conv2dTranspose">): Compute {
+export function conv2dTranspose({ node, inputShapes, weight, wasm }: KernelArgs<"conv2dTranspose">): Compute {
   const p = node.params;
   const [H = 0, W = 0, C = 0] = inputShapes[0] ?? [];
   const [kh, kw] = toPair(p.kernelSize);
@@ -25,18 +25,38 @@ export function conv2dTranspose({ node, inputShapes, weight }: KernelArgs<"conv2
     for (let f = 0; f < F; f++)
       for (let c = 0; c < C; c++) kt[c * cols + t * F + f] = k[(t * F + f) * C + c]!;
   const bias = p.useBias ? weight("bias") : undefined;
-  const gemm = gemmConv(matmulGeom(C, cols), kt, undefined, {}, LINEAR);
+  const gemm = gemmConv(matmulGeom(C, cols), kt, undefined, {}, LINEAR, wasm);
   let scratch = sharedFloats(1);
+  // On the WebAssembly GEMM the per-pixel contributions stay in its memory (no copy out and back).
+  const contributions = (n: number): Float32Array => {
+    if (wasm) return wasm.tempRegion(n);
+    if (scratch.length < n) scratch = sharedFloats(n);
+    return scratch.subarray(0, n);
+  };
+  let biasPtr = 0;
+  if (wasm && bias) {
+    biasPtr = wasm.heap.alloc(F);
+    wasm.heap.floats(biasPtr, F).set(bias);
+  }
   return {
     run([x], y, batch, rt) {
       const m = batch * H * W;
-      if (scratch.length < m * cols) scratch = sharedFloats(m * cols);
-      const part = scratch.subarray(0, m * cols);
+      const part = contributions(m * cols);
       gemm.run([x!], part, m, rt);
-      for (let b = 0; b < batch; b++) {
-        const base = b * outH * outW * F;
-        if (bias) for (let i = 0; i < outH * outW; i++) y.set(bias, base + i * F);
-        else y.fill(0, base, base + outH * outW * F);
+      // Stride equal to an undilated kernel: every output pixel gets exactly one tap, so the taps are
+      // written with the bias instead of accumulated onto a bias-filled output.
+      const tiled = dh === 1 && dw === 1 && sh === kh && sw === kw;
+      const partPtr = wasm?.heap.offsetOf(part) ?? -1;
+      const yPtr = wasm?.heap.offsetOf(y) ?? -1;
+      if (wasm && partPtr >= 0 && yPtr >= 0) {
+        const geom = [batch, H, W, F, kh, kw, sh, sw, dh, dw, pads.top, pads.left, outH, outW];
+        wasm.exports.col2im(partPtr, biasPtr, yPtr, ...geom, bias ? 1 : 0, tiled ? 1 : 0);
+        return;
+      }
+      if (!tiled) {
+        const n = batch * outH * outW * F;
+        if (bias) for (let i = 0; i < n; i += F) for (let f = 0; f < F; f++) y[i + f] = bias[f]!;
+        else y.fill(0, 0, n);
       }
       for (let b = 0; b < batch; b++) {
         for (let iy = 0; iy < H; iy++) {
@@ -50,7 +70,9 @@ export function conv2dTranspose({ node, inputShapes, weight }: KernelArgs<"conv2
                 if (ox < 0 || ox >= outW) continue;
                 const d = ((b * outH + oy) * outW + ox) * F;
                 const s = row + (ky * kw + kx) * F;
-                for (let f = 0; f < F; f++) y[d + f]! += part[s + f]!;
+                if (!tiled) for (let f = 0; f < F; f++) y[d + f]! += part[s + f]!;
+                else if (bias) for (let f = 0; f < F; f++) y[d + f] = part[s + f]! + bias[f]!;
+                else for (let f = 0; f < F; f++) y[d + f] = part[s + f]!;
               }
             }
           }

@@ -1,6 +1,7 @@
 import { WasmHeap } from "./heap.js";
 import { type GemmExports, instantiate } from "./module.js";
 import { WasmPool } from "./pool.js";
+import type { WinogradMode } from "./winograd.js";
 
 /**
  * What an executor's WebAssembly kernels share: the memory, the calling thread's instance, one packing
@@ -13,17 +14,18 @@ export class WasmContext {
   readonly scratch: readonly number[];
   private pool: WasmPool | undefined;
   private io = { ptr: 0, floats: 0 };
+  private temp = { ptr: 0, floats: 0 };
   /** Byte offset of the chunk counter the threads of one conv share. */
   private readonly counterPtr = this.heap.alloc(4);
   private arenaRegion = { ptr: 0, floats: 0 };
 
   /**
-   * `winograd`: run eligible 3x3 convs on the Winograd F(2x2, 3x3) kernel (default true; false keeps every
-   * conv on im2col + GEMM, as the tests' reference).
+   * `winograd`: which Winograd kernel eligible 3x3 convs run on (see PrepareOptions.winograd; false keeps
+   * every conv on im2col + GEMM, as the tests' reference).
    */
   constructor(
     readonly threads: number,
-    readonly winograd = true,
+    readonly winograd: WinogradMode = true,
   ) {
     const floats = this.exports.scratchFloats() + 32;
     this.scratch = Array.from({ length: threads }, () => this.heap.alloc(floats));
@@ -45,6 +47,15 @@ export class WasmContext {
   ioRegion(floats: number): number {
     if (floats > this.io.floats) this.io = { ptr: this.heap.alloc(floats), floats };
     return this.io.ptr;
+  }
+
+  /**
+   * A view of at least `floats` floats a kernel may keep its intermediate in during one call (apart from
+   * the I/O region, which `bindIo` may fill in the same call).
+   */
+  tempRegion(floats: number): Float32Array {
+    if (floats > this.temp.floats) this.temp = { ptr: this.heap.alloc(floats), floats };
+    return this.heap.floats(this.temp.ptr, floats);
   }
 
   /**

@@ -27,6 +27,9 @@ export interface GemmExports {
   winograd(...args: number[]): void;
   winogradChunks(...args: number[]): void;
   maxPool(...args: number[]): void;
+  affine(...args: number[]): void;
+  copyBlocks(...args: number[]): void;
+  col2im(...args: number[]): void;
 }
 
 /** Pages (64 KiB) the compiled module declares as its memory's maximum (scripts/build-wasm.mjs). */

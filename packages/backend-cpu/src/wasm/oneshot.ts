@@ -1,16 +1,12 @@
 import type { ConvGeom } from "../gemm.js";
 import { WasmContext } from "./context.js";
-import { geomArgs } from "./conv.js";
+import { geomArgs, runConvRows } from "./conv.js";
 
 export type { ConvGeom } from "../gemm.js";
 export { wasmKernelsSupported } from "./module.js";
 
 /** Columns of one packed weight panel of the WebAssembly micro-kernel (4x8 register block). */
 export const PANEL = 8;
-/** Below this many MACs the worker hand-off costs more than it saves (as in conv.ts). */
-const PARALLEL_MACS = 1 << 21;
-/** Threads split rows when there are at least two of the kernel's 128-row blocks (as in conv.ts). */
-const ROW_SPLIT_MIN = 256;
 
 /** Floats of packed weights for `g`: per group, ceil(fG / PANEL) panels of K x PANEL. */
 export function panelFloats(g: ConvGeom): number {
@@ -78,21 +74,8 @@ export class OneShotConv {
   private run(g: ConvGeom, batch: number, xPtr: number, wPtr: number, bPtr: number, yPtr: number): void {
     const ctx = this.ctx;
     const geom = geomArgs(g, false);
-    const m = batch * g.outH * g.outW;
-    const nP = Math.ceil(g.fG / PANEL);
-    const macs = m * g.kh * g.kw * g.cinG * g.F;
-    const pool = macs >= PARALLEL_MACS ? ctx.workers() : undefined;
     const head = (thread: number) => [xPtr, wPtr, bPtr, yPtr, yPtr, ctx.scratch[thread]!, ...geom];
-    if (!pool) {
-      ctx.exports.convRows(...head(0), 0, m, 0, nP);
-      return;
-    }
-    const n = pool.size + 1;
-    const byRows = m >= ROW_SPLIT_MIN || nP < 2 * n;
-    const chunk = byRows ? Math.min(128, Math.max(32, Math.ceil(m / (16 * n)) * 4)) : Math.ceil(nP / (4 * n));
-    const tail = [m, byRows ? 1 : 0, chunk, ctx.counter()];
-    const slices = Array.from({ length: pool.size }, (_, t) => [...head(t + 1), ...tail]);
-    pool.run("convChunks", slices, () => ctx.exports.convChunks(...head(0), ...tail));
+    runConvRows(ctx, g, batch * g.outH * g.outW, head);
   }
 
   dispose(): void {

@@ -5,7 +5,13 @@ import type { ConvGeom } from "../gemm.js";
 import { prepare } from "../prepare.js";
 import { WasmContext } from "./context.js";
 import { wasmConv } from "./conv.js";
-import { packWinogradWeights, winogradEligible, winogradWeightFloats } from "./winograd.js";
+import {
+  packWinogradWeights,
+  type WinogradMode,
+  winogradEligible,
+  winogradTile,
+  winogradWeightFloats,
+} from "./winograd.js";
 
 interface Case {
   batch: number;
@@ -65,7 +71,13 @@ function seededWeights(k: Case, seed: number): WeightMap {
 }
 
 /** Outputs of the Winograd wasm path and of the plain-TS oracle (im2col + JS GEMM) on the same feed. */
-function both(k: Case, seed: number, threads: number, weights = seededWeights(k, seed)) {
+function both(
+  k: Case,
+  seed: number,
+  threads: number,
+  weights = seededWeights(k, seed),
+  mode: WinogradMode = true,
+) {
   const graph = graphOf(k);
   const [oh, ow] = k.pad === "same" ? [k.h, k.w] : [k.h - 2, k.w - 2];
   const feed = {
@@ -74,7 +86,7 @@ function both(k: Case, seed: number, threads: number, weights = seededWeights(k,
       ? { r: { shape: [k.batch, oh, ow, k.f], data: random(k.batch * oh * ow * k.f, seed + 2) } }
       : {}),
   };
-  const wino = prepare(graph, weights, { threads, kernel: "wasm" });
+  const wino = prepare(graph, weights, { threads, kernel: "wasm", winograd: mode });
   const direct = prepare(graph, weights, { threads, kernel: "wasm", winograd: false });
   const oracle = prepare(graph, weights, { threads: 1, kernel: "js" });
   try {
@@ -140,46 +152,57 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   residual: fc.boolean(),
 });
 
-describe("Winograd F(2x2, 3x3) wasm kernel against the plain-TS oracle", () => {
-  it("agrees within 1e-4 relative on odd sizes, both paddings, batches, residuals and activations", () => {
-    fc.assert(
-      fc.property(caseArb, fc.integer({ min: 1, max: 1000 }), (k, seed) => {
-        const { wino, direct, oracle } = both(k, seed, 1);
-        expect(relError(wino, oracle)).toBeLessThan(1e-4);
-        // The Winograd path really ran: its rounding differs from the direct wasm conv somewhere.
-        expect(relError(direct, oracle)).toBeLessThan(1e-5);
-        expect(wino.some((v, i) => v !== direct[i])).toBe(true);
-      }),
-      { numRuns: 40 },
-    );
-  });
+describe.each(["2x2", "4x4"] as const)(
+  "Winograd F(%s, 3x3) wasm kernel against the plain-TS oracle",
+  (mode) => {
+    it("agrees within 1e-4 relative on odd sizes, both paddings, batches, residuals and activations", () => {
+      fc.assert(
+        fc.property(caseArb, fc.integer({ min: 1, max: 1000 }), (k, seed) => {
+          const { wino, direct, oracle } = both(k, seed, 1, undefined, mode);
+          expect(relError(wino, oracle)).toBeLessThan(1e-4);
+          // The Winograd path really ran: its rounding differs from the direct wasm conv somewhere.
+          expect(relError(direct, oracle)).toBeLessThan(1e-5);
+          expect(wino.some((v, i) => v !== direct[i])).toBe(true);
+        }),
+        { numRuns: 40 },
+      );
+    });
 
-  it("agrees when the tiles and filters are shared by chunks among two threads", () => {
-    // 2 x 28 x 28 x 9 x 64 x 72 MACs: parallel; 392 tiles over 13 blocks, 9 filter panels (last is 8 wide).
-    const k: Case = { batch: 2, h: 28, w: 27, c: 64, f: 72, pad: "same", fn: "relu", residual: true };
-    const { wino, oracle } = both(k, 5, 2);
-    expect(oracle.some((v) => v === 0) && oracle.some((v) => v > 0)).toBe(true);
-    expect(relError(wino, oracle)).toBeLessThan(1e-4);
-  });
+    it("agrees when the tiles and filters are shared by chunks among two threads", () => {
+      // 2 x 28 x 27 x 9 x 64 x 72 MACs: parallel; several tile blocks, 9 filter panels (last is 8 wide).
+      const k: Case = { batch: 2, h: 28, w: 27, c: 64, f: 72, pad: "same", fn: "relu", residual: true };
+      const { wino, oracle } = both(k, 5, 2, undefined, mode);
+      expect(oracle.some((v) => v === 0) && oracle.some((v) => v > 0)).toBe(true);
+      expect(relError(wino, oracle)).toBeLessThan(1e-4);
+    });
 
-  it("agrees with many channels (several depth blocks) and few tiles (filter-panel chunks)", () => {
-    const k: Case = { batch: 1, h: 10, w: 10, c: 272, f: 100, pad: "same", fn: "linear", residual: false };
-    const { wino, oracle } = both(k, 9, 2);
-    expect(relError(wino, oracle)).toBeLessThan(1e-4);
-  });
+    it("agrees when only the tiles are shared among two threads (filters in one block)", () => {
+      // 28 x 30 x 9 x 48 x 40 MACs: parallel; 40 filters = 5 panels, one filter block, so chunks are tiles only.
+      const k: Case = { batch: 1, h: 28, w: 30, c: 48, f: 40, pad: "same", fn: "leakyRelu", residual: true };
+      const { wino, oracle } = both(k, 13, 2, undefined, mode);
+      expect(28 * 30 * 9 * 48 * 40).toBeGreaterThan(1 << 21);
+      expect(relError(wino, oracle)).toBeLessThan(1e-4);
+    });
 
-  it("notices a fault: one perturbed transformed weight breaks the agreement (negative control)", () => {
-    const k: Case = { batch: 1, h: 10, w: 10, c: 16, f: 16, pad: "same", fn: "linear", residual: false };
-    const weights = seededWeights(k, 2);
-    const good = both(k, 2, 1, weights);
-    // Perturb one tap of one kernel slice by 1%: the oracle moves, the comparison must see it.
-    const kernel = weights.get("conv/kernel")!.data;
-    kernel[5] = kernel[5]! * 1.01 + 0.01;
-    const bad = both(k, 2, 1, weights);
-    expect(relError(good.wino, bad.oracle)).toBeGreaterThan(1e-4);
-    expect(relError(bad.wino, bad.oracle)).toBeLessThan(1e-4);
-  });
-});
+    it("agrees with many channels (several depth blocks) and few tiles (filter-panel chunks)", () => {
+      const k: Case = { batch: 1, h: 10, w: 10, c: 272, f: 100, pad: "same", fn: "linear", residual: false };
+      const { wino, oracle } = both(k, 9, 2, undefined, mode);
+      expect(relError(wino, oracle)).toBeLessThan(1e-4);
+    });
+
+    it("notices a fault: one perturbed transformed weight breaks the agreement (negative control)", () => {
+      const k: Case = { batch: 1, h: 10, w: 10, c: 16, f: 16, pad: "same", fn: "linear", residual: false };
+      const weights = seededWeights(k, 2);
+      const good = both(k, 2, 1, weights, mode);
+      // Perturb one tap of one kernel slice by 1%: the oracle moves, the comparison must see it.
+      const kernel = weights.get("conv/kernel")!.data;
+      kernel[5] = kernel[5]! * 1.01 + 0.01;
+      const bad = both(k, 2, 1, weights, mode);
+      expect(relError(good.wino, bad.oracle)).toBeGreaterThan(1e-4);
+      expect(relError(bad.wino, bad.oracle)).toBeLessThan(1e-4);
+    });
+  },
+);
 
 describe("Winograd weight transform", () => {
   const g = winoGeom;
@@ -195,6 +218,29 @@ describe("Winograd weight transform", () => {
       expect(out[at]).toBeCloseTo(r[xi >> 2]! * r[xi & 3]!, 6);
       expect(out[at + 4]).toBe(0); // filter 4..7 of the panel do not exist
     }
+  });
+
+  it("builds F(4x4)'s 36 matrices: a kernel of ones gives G 1 G^T with G's row sums", () => {
+    const geom = g(4, 4);
+    const out = new Float32Array(winogradWeightFloats(geom, 4)).fill(Number.NaN);
+    packWinogradWeights(new Float32Array(9 * 4 * 4).fill(1), geom, out, undefined, 4);
+    // Row sums of G for F(4x4, 3x3): 1/4, -1/2, -1/6, 7/24, 1/8, 1.
+    const r = [1 / 4, -1 / 2, -1 / 6, 7 / 24, 1 / 8, 1];
+    for (let xi = 0; xi < 36; xi++) {
+      const at = xi * 4 * 8;
+      expect(out[at]).toBeCloseTo(r[Math.floor(xi / 6)]! * r[xi % 6]!, 6);
+      expect(out[at + 4]).toBe(0);
+    }
+  });
+
+  it("picks F(4x4) from 16x16 outputs on and F(2x2) below, unless a tile size is forced", () => {
+    const at = (side: number): ConvGeom => ({ ...g(16, 16), H: side, W: side, outH: side, outW: side });
+    expect(winogradTile(at(16), true)).toBe(4);
+    expect(winogradTile(at(56), true)).toBe(4);
+    expect(winogradTile(at(14), true)).toBe(2);
+    expect(winogradTile({ ...at(56), outW: 10 }, true)).toBe(2);
+    expect(winogradTile(at(56), "2x2")).toBe(2);
+    expect(winogradTile(at(10), "4x4")).toBe(4);
   });
 
   it("takes only 3x3 stride-1 undilated single-group convs with lanes and pixels to fill", () => {

@@ -72,9 +72,11 @@ export async function runEquivalence(
   // Shown only in a terminal (stderr); plain output stays just the result.
   const progress = new Progress(ctx.io, ctx.style);
   progress.update(`${loaded.label}: add graph on backend-cpu…`);
-  const cpuA = await runCpu(graph, weights, inputs);
+  // NOTE: direct convolutions, not Winograd's transforms (whose own rounding, ~1e-5 relative for F(4x4),
+  // is as large as the tolerance): the difference measured is the rewrite's alone.
+  const cpuA = await runCpu(graph, weights, inputs, { winograd: false });
   progress.update(`${loaded.label}: concat graph on backend-cpu…`);
-  const cpuB = await runCpu(rewrite.graph, rewrite.weights, inputs);
+  const cpuB = await runCpu(rewrite.graph, rewrite.weights, inputs, { winograd: false });
   progress.update(`${loaded.label}: add graph on backend-tfjs…`);
   const tfA = await runTfjs(graph, weights, inputs, runtime);
   progress.update(`${loaded.label}: concat graph on backend-tfjs…`);
@@ -148,12 +150,12 @@ export function registerEquivalence(
     .description(
       "conv(x1 + x2, K) = conv(concat(x1, x2), [K; K]): an add read by convs (or dense layers) is a concat\n" +
         "whose next kernels are tied across the inputs. This rewrites merge --merge (an add) into that concat\n" +
-        "(addToConcat), runs the original and the rewrite on backend-cpu and backend-tfjs with the same\n" +
-        "random weights and inputs, and prints per backend the max absolute difference and the relative one\n" +
-        "(max abs difference / max |original output|, as in verify), and, for information, the same between\n" +
-        "the backends. Fails (exit 1) when a backend's relative difference is above --tolerance: an absolute\n" +
-        "bound would depend on the outputs' scale, and float32 sums of thousands of terms in another order\n" +
-        "differ by about 1e-5 at scale 1.",
+        "(addToConcat), runs the original and the rewrite on backend-cpu (direct convolutions, no Winograd)\n" +
+        "and backend-tfjs with the same random weights and inputs, and prints per backend the max absolute\n" +
+        "difference and the relative one (max abs difference / max |original output|, as in verify), and, for\n" +
+        "information, the same between the backends. Fails (exit 1) when a backend's relative difference is\n" +
+        "above --tolerance: an absolute bound would depend on the outputs' scale, and float32 sums of thousands\n" +
+        "of terms in another order differ by about 1e-5 at scale 1.",
     )
     .argument("<spec>", "a spec file (.yaml or .json), - for standard input, or a bundled example name")
     .requiredOption("--merge <id>", "the id of the add merge to rewrite")
