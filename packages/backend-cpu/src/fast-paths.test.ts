@@ -7,6 +7,7 @@ import {
   type WeightMap,
   window2d,
 } from "@fusegraph/dsl";
+import { randomData } from "@fusegraph/dsl/testing";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GemmKernel, prepare } from "./prepare.js";
@@ -19,14 +20,6 @@ import { type GemmKernel, prepare } from "./prepare.js";
 type Feeds = Record<string, { shape: number[]; data: Float32Array }>;
 
 const TOL = 1e-5;
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 /** Max abs difference over max |expected|; a NaN on one side only counts as an infinite error. */
 function relErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -50,7 +43,7 @@ function relErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number 
 function randomizeWeights(weights: WeightMap, seed: number): void {
   let k = 0;
   for (const [name, t] of weights) {
-    const r = random(t.data.length, seed + 101 * ++k);
+    const r = randomData(t.data.length, seed + 101 * ++k);
     if (name.endsWith("movingVariance")) t.data.set(r.map((v) => 0.3 + Math.abs(v)));
     else t.data.set(r);
   }
@@ -179,9 +172,9 @@ function check1x1(c: Conv1x1, threads: number, seed: number): void {
   const pad = c.pad ?? "valid";
   const { outH, outW } = window2d([c.h, c.w], 1, c.s, 1, pad);
   const F = c.fG * c.groups;
-  const x = random(c.batch * c.h * c.w * c.cinG * c.groups, seed + 1);
+  const x = randomData(c.batch * c.h * c.w * c.cinG * c.groups, seed + 1);
   const feeds: Feeds = { x: { shape: [c.batch, c.h, c.w, c.cinG * c.groups], data: x } };
-  const r = c.residual ? random(c.batch * outH * outW * F, seed + 2) : undefined;
+  const r = c.residual ? randomData(c.batch * outH * outW * F, seed + 2) : undefined;
   if (r) feeds.r = { shape: [c.batch, outH, outW, F], data: r };
   const res = runBoth(graph, weights, feeds, c.residual ? "out" : "conv", threads);
   expect(res.wasm.shape).toEqual([c.batch, outH, outW, F]);
@@ -257,7 +250,7 @@ describe("1x1 convs read their rows straight from the input (wasm `direct`)", ()
     });
     const weights = initWeights(graph, { seed: 10 });
     randomizeWeights(weights, 10);
-    const x = random(19 * 19 * 64, 11);
+    const x = randomData(19 * 19 * 64, 11);
     const res = runBoth(graph, weights, { x: { shape: [1, 19, 19, 64], data: x } }, "out", 2);
     expect(res.wasm.shape).toEqual([1, 10, 10, 40]);
     const kernel = weights.get("out/kernel")!.data;
@@ -316,7 +309,7 @@ describe("batchNorm (+ relu / leakyRelu) on the wasm `affine` loop", () => {
         const graph = bnGraph(shape, fn);
         const weights = initWeights(graph, { seed: C });
         randomizeWeights(weights, C);
-        const x = random(2 * 3 * 5 * C, C + 7);
+        const x = randomData(2 * 3 * 5 * C, C + 7);
         x[5 * C + (C >> 1)] = Number.NaN;
         const out = fn === "none" ? "bn" : "out";
         const res = runBoth(graph, weights, { x: { shape: [2, ...shape], data: x } }, out);
@@ -333,7 +326,7 @@ describe("batchNorm (+ relu / leakyRelu) on the wasm `affine` loop", () => {
     const graph = bnGraph([7], "leakyRelu");
     const weights = initWeights(graph, { seed: 40 });
     randomizeWeights(weights, 40);
-    const x = random(5 * 7, 41);
+    const x = randomData(5 * 7, 41);
     const res = runBoth(graph, weights, { x: { shape: [5, 7], data: x } }, "out");
     expectBoth(res, reference(x, weights, "leakyRelu"));
   });
@@ -368,7 +361,7 @@ describe("concat on the wasm `copyBlocks`", () => {
     const feeds: Feeds = {};
     const xs = shapes.map((s, i) => {
       const shape = [2, ...s];
-      const data = random(
+      const data = randomData(
         shape.reduce((p, d) => p * d, 1),
         seed + i,
       );
@@ -505,7 +498,7 @@ function checkTconv(t: Tconv, threads: number, seed: number): void {
   });
   const weights = initWeights(graph, { seed });
   randomizeWeights(weights, seed);
-  const x = random(t.batch * t.h * t.w * t.c, seed + 1);
+  const x = randomData(t.batch * t.h * t.w * t.c, seed + 1);
   const res = runBoth(graph, weights, { x: { shape: [t.batch, t.h, t.w, t.c], data: x } }, "out", threads);
   const kernel = weights.get("out/kernel")!.data;
   const bias = t.bias ? weights.get("out/bias")!.data : undefined;
@@ -559,7 +552,7 @@ function checkTconvReuse(t: Tconv, threads: number, seed: number): void {
   try {
     // Same batch twice (the arena keeps the last outputs), then larger and smaller batches.
     for (const [i, batch] of [2, 2, 3, 1].entries()) {
-      const x = random(batch * t.h * t.w * t.c, seed + 10 * i);
+      const x = randomData(batch * t.h * t.w * t.c, seed + 10 * i);
       const out = exe.run({ x: { shape: [batch, t.h, t.w, t.c], data: x } }).out!;
       expect(relErr(out.data, naiveTconv(x, kernel, bias, { ...t, batch }).y)).toBeLessThan(TOL);
     }

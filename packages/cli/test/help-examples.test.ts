@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
 import { cpSync } from "node:fs";
-import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProgram } from "../src/program.js";
 import {
@@ -11,8 +9,8 @@ import {
   promptCommands,
   writeFixtures,
 } from "./doc-commands.js";
-import { ensureBuilt, fakeIO, REPO_ROOT, run, type Spawned } from "./helpers.js";
-import { describeRun, removeScratch, scratchDir, userEnv } from "./scratch.js";
+import { ensureBuilt, fakeIO, run, type Spawned } from "./helpers.js";
+import { describeRun, removeScratch, scratchDir, shellLineAsync } from "./scratch.js";
 
 // Every `$ fusegraph …` example of every command's --help (and of the top-level help) runs as written,
 // with `fusegraph` being this workspace's bin on PATH, in a scratch directory holding the files the
@@ -44,35 +42,6 @@ afterAll(() => {
   for (const d of [fixtures, ...dirs]) removeScratch(d);
 });
 
-/** scratch.ts's shellLine (installed: true), without blocking, so two help directories run side by side. */
-function shellLineAsync(line: string, cwd: string, timeout: number): Promise<Spawned> {
-  const env = userEnv();
-  return new Promise((done) => {
-    const child = spawn("sh", ["-c", line], {
-      cwd,
-      env: {
-        ...env,
-        PATH: `${join(REPO_ROOT, "node_modules", ".bin")}${delimiter}${env.PATH ?? ""}`,
-        NO_COLOR: "1",
-        FUSEGRAPH_DEBUG: "",
-        npm_config_offline: "true",
-        npm_config_update_notifier: "false",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString("utf8");
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString("utf8");
-    });
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
 /** One example's runs: its fusegraph stage alone, and the whole line when it pipes into another program. */
 interface ExampleRuns {
   own: Spawned;
@@ -81,8 +50,10 @@ interface ExampleRuns {
 
 async function runExample(c: DocCommand, dir: string): Promise<ExampleRuns> {
   const { head, after } = fusegraphStage(c.text);
-  const own = await shellLineAsync(head, dir, 300_000);
-  return after.length > 0 ? { own, whole: await shellLineAsync(c.text, dir, 300_000) } : { own };
+  const own = await shellLineAsync(head, dir, { installed: true, timeout: 300_000 });
+  return after.length > 0
+    ? { own, whole: await shellLineAsync(c.text, dir, { installed: true, timeout: 300_000 }) }
+    : { own };
 }
 
 function checkExample(c: DocCommand, { own, whole }: ExampleRuns): void {
@@ -190,7 +161,7 @@ describe("help examples: negative controls", () => {
     const dir = scratchDir("help-control");
     dirs.push(dir);
     const old = parseCommand("fusegraph compare resnet50 --merge concat --only layer1.0.add,layer1.1.add");
-    const r = await shellLineAsync(old.text, dir, 120_000);
+    const r = await shellLineAsync(old.text, dir, { installed: true, timeout: 120_000 });
     expect(r.stderr).toMatch(/unknown_ref|no merge|layer1\.0\.add/);
     expect(checkRun(old, r).ok).toBe(false);
   });
@@ -199,9 +170,9 @@ describe("help examples: negative controls", () => {
     const dir = scratchDir("help-control");
     dirs.push(dir);
     const line = "fusegraph inspect no-such-example --json | jq .ok";
-    const whole = await shellLineAsync(line, dir, 120_000);
+    const whole = await shellLineAsync(line, dir, { installed: true, timeout: 120_000 });
     expect(whole.code).toBe(0); // jq prints `false` and exits 0
-    const own = await shellLineAsync(fusegraphStage(line).head, dir, 120_000);
+    const own = await shellLineAsync(fusegraphStage(line).head, dir, { installed: true, timeout: 120_000 });
     expect(checkRun(parseCommand(line), own).ok).toBe(false);
     expect(own.code).toBe(2);
   });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,6 +80,29 @@ export function spawnPlain(command: string, args: readonly string[], cwd: string
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs a program without blocking the event loop (so independent runs can share the cores) and collects
+ * its output; `options` as spawn's (cwd, env, timeout).
+ */
+export function spawnCollected(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+): Promise<Spawned> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d.toString("utf8");
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString("utf8");
+    });
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { OUTPUT_STEPS } from "@fusegraph/dsl/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_BIN, ensureBuilt, REPO_ROOT, STACK_FRAME } from "./helpers.js";
+import { CLI_BIN, ensureBuilt, REPO_ROOT, type Spawned, STACK_FRAME, spawnCollected } from "./helpers.js";
 
 // `compile --out … --force` in a working directory full of a user's files: nothing of theirs may go.
 let root = "";
@@ -76,22 +76,11 @@ function fusegraphAsync(
   args: readonly string[],
   cwd: string,
   env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", FUSEGRAPH_DEBUG: "", ...env },
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString("utf8");
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString("utf8");
-    });
-    child.on("close", (code) => done({ code, stdout, stderr }));
+): Promise<Spawned> {
+  return spawnCollected(process.execPath, [CLI_BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", FUSEGRAPH_DEBUG: "", ...env },
+    timeout: 120_000,
   });
 }
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { REPO_ROOT, type Spawned } from "./helpers.js";
+import { REPO_ROOT, type Spawned, spawnCollected } from "./helpers.js";
 
 /**
  * Scratch directories for tests that run commands exactly as the docs write them (`npx fusegraph …`).
@@ -43,23 +43,37 @@ export interface ShellOptions {
  * `npx fusegraph` that does not resolve to the local bin fails with ENOTCACHED instead of downloading.
  */
 export function shellLine(line: string, cwd: string, options: ShellOptions = {}): Spawned {
-  const env = userEnv();
   const r = spawnSync("sh", ["-c", line], {
     cwd,
     encoding: "utf8",
-    env: {
-      ...env,
-      ...(options.installed
-        ? { PATH: `${join(REPO_ROOT, "node_modules", ".bin")}${delimiter}${env.PATH ?? ""}` }
-        : {}),
-      NO_COLOR: "1",
-      FUSEGRAPH_DEBUG: "",
-      npm_config_offline: "true",
-      npm_config_update_notifier: "false",
-    },
+    env: shellEnv(options),
     timeout: options.timeout ?? 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `shellLine` without blocking the event loop, so independent lines can run side by side. */
+export function shellLineAsync(line: string, cwd: string, options: ShellOptions = {}): Promise<Spawned> {
+  return spawnCollected("sh", ["-c", line], {
+    cwd,
+    env: shellEnv(options),
+    timeout: options.timeout ?? 120_000,
+  });
+}
+
+/** The environment of a shell line: the user's, colour and debug traces off, npm offline. */
+function shellEnv(options: ShellOptions): NodeJS.ProcessEnv {
+  const env = userEnv();
+  return {
+    ...env,
+    ...(options.installed
+      ? { PATH: `${join(REPO_ROOT, "node_modules", ".bin")}${delimiter}${env.PATH ?? ""}` }
+      : {}),
+    NO_COLOR: "1",
+    FUSEGRAPH_DEBUG: "",
+    npm_config_offline: "true",
+    npm_config_update_notifier: "false",
+  };
 }
 
 /** What a failed assertion on a spawned command prints: the line, its exit code and its output. */
